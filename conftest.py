@@ -1,0 +1,33 @@
+"""Test-wide fixtures: the real Postgres (pytest-django test database), the real model, a real worker."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def embedding_model():
+    """The real sentence-transformers model, loaded once per test session."""
+    from shopguide import embedding
+
+    return embedding.get_model()
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db, embedding_model):
+    """A real Celery worker consuming the real Redis broker, in a thread of this process.
+
+    Tests using it must commit (transactional_db) so the worker's own connection sees their rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from shopguide.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, queues=["default", "embeddings"], shutdown_timeout=30):
+        yield app

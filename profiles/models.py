@@ -1,0 +1,69 @@
+"""Shoppers and their behaviour. Events are append-only and written before anything is queued."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Shopper(models.Model):
+    """A person shopping: an account (user) or an anonymous browser session (session_key)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="shopper", on_delete=models.CASCADE
+    )
+    session_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    personalization_paused = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(session_key__isnull=False),
+                name="shopper_has_user_or_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_username() if self.user_id else f"session {self.session_key[:8]}"
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        VIEW = "view"
+        CLICK = "click"
+        CART_ADD = "cart_add"
+        CART_REMOVE = "cart_remove"
+        PURCHASE = "purchase"
+        SEARCH = "search"
+        WISHLIST = "wishlist"
+
+    class Surface(models.TextChoices):
+        DIRECT = "direct"
+        SEARCH = "search"
+        RECOMMENDATIONS = "recommendations"
+        ASSISTANT = "assistant"
+        CATEGORY = "category"
+
+    shopper = models.ForeignKey(Shopper, related_name="events", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, related_name="events", on_delete=models.SET_NULL
+    )
+    query = models.CharField(max_length=500, blank=True)
+    surface = models.CharField(max_length=20, choices=Surface.choices, default=Surface.DIRECT)
+    position = models.PositiveIntegerField(null=True, blank=True)
+    order_id = models.CharField(max_length=64, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Set by clients so a retried batch is stored once.
+    client_event_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shopper", "-created_at"], name="event_shopper_recent_idx"),
+            models.Index(fields=["product", "kind"], name="event_product_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.shopper_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,2 @@
+class PageNumberPagination: pass
+def exception_handler(): pass

@@ -1,0 +1,18 @@
+"""The Celery app. Periodic schedules live here, in one place."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
+
+app = Celery("shopguide")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Sweep for products whose embedding is missing or stale (catches anything a lost message missed).
+    "embed-stale-products": {"task": "catalog.tasks.embed_stale_products", "schedule": 300.0},
+}
