@@ -241,7 +241,7 @@ def product_embed(*, product_ids: Iterable[int] | None = None, chunk_size: int =
         last_id = chunk[-1].id
         texts = [embedding_text(p) for p in chunk]
         vectors = embedding.encode(texts)
-        rows = [(p.id, _vector_literal(v), embedding.content_hash(t)) for p, t, v in zip(chunk, texts, vectors)]
+        rows = [(p.id, _vector_literal(v), embedding.content_hash(t)) for p, t, v in zip(chunk, texts, vectors, strict=True)]
         written += _write_vectors(rows, model)
         bar.update(len(chunk))
     bar.close()

@@ -132,7 +132,10 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from the apps' static folders too, so a checkout works before collectstatic.
+WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/admin/login/"
 
 # --- API

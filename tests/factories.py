@@ -39,6 +39,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
         django_get_or_create = ("sku",)
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"SKU-{n:06d}")
     title = factory.Sequence(lambda n: f"Product {n}")
@@ -61,6 +62,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")

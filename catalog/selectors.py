@@ -1,0 +1,320 @@
+"""Catalog reads: listing filters and facet counts shared by the storefront and the REST API."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Aggregate, Count, F, Q
+
+from catalog.formatting import price_range_label
+from catalog.models import Brand, Category, Product
+from catalog.querysets import ProductQuerySet
+
+# Descending sorts put unrated/unpriced products last: Postgres sorts NULLs first on DESC by default.
+SORTS = {
+    "relevance": (F("rating").desc(nulls_last=True), F("review_count").desc(), "id"),
+    "price": (F("price").asc(nulls_last=True), "id"),
+    "-price": (F("price").desc(nulls_last=True), "id"),
+    "rating": (F("rating").desc(nulls_last=True), F("review_count").desc(), "id"),
+    "newest": ("-created_at", "-id"),
+}
+
+BRAND_FACET_SIZE = 20
+RATING_THRESHOLDS = (Decimal(4), Decimal(3))
+PRICE_QUANTILES = (0.2, 0.4, 0.6, 0.8)
+# Whatever a query string says, a price stays inside what Product.price can hold (max_digits=12, 2 places).
+MAX_PRICE = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    category: Category | None = None
+    brands: tuple[str, ...] = ()  # brand slugs
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    min_rating: Decimal | None = None
+    in_stock: bool = False
+    sort: str = "relevance"
+
+
+def _conditions(filters: ProductFilters) -> dict[str, Q]:
+    """One Q per facet, so that listing and facet counts apply the very same predicates."""
+    price = Q()
+    if filters.min_price is not None:
+        price &= Q(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        price &= Q(price__lte=filters.max_price)
+    return {
+        "brand": Q(brand__slug__in=filters.brands) if filters.brands else Q(),
+        "price": price,
+        "rating": Q(rating__gte=filters.min_rating) if filters.min_rating is not None else Q(),
+        "stock": Q(stock__gt=0) if filters.in_stock else Q(),
+    }
+
+
+def _all_but(conditions: dict[str, Q], *skip: str) -> Q:
+    q = Q()
+    for name, condition in conditions.items():
+        if name not in skip:
+            q &= condition
+    return q
+
+
+def _scope(filters: ProductFilters, base: ProductQuerySet | None) -> ProductQuerySet:
+    qs = base if base is not None else Product.objects.active()
+    if filters.category is not None:
+        qs = qs.in_category(filters.category)
+    return qs
+
+
+def product_list(*, filters: ProductFilters) -> ProductQuerySet:
+    """Active products matching the filters, ready for listing (brand and category joined)."""
+    qs = _scope(filters, Product.objects.active().for_listing())
+    qs = qs.filter(_all_but(_conditions(filters)))
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["relevance"]))
+
+
+def product_detail(*, pk: int) -> Product | None:
+    """An active product with its brand and category, or None (inactive products are not for sale)."""
+    return Product.objects.active().for_listing().filter(pk=pk).first()
+
+
+# --- Facets ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    key: str  # what goes in the query string: category or brand slug, price band key, rating
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Facets:
+    categories: list[FacetOption]  # children of the filtered category (roots without one)
+    brands: list[FacetOption]
+    prices: list[FacetOption]
+    ratings: list[FacetOption]
+    in_stock: int  # products that would remain with "in stock only"
+
+
+class _Percentiles(Aggregate):
+    """percentile_disc over an array of fractions: several quantiles from one sort."""
+
+    function = "percentile_disc"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: str, fractions: tuple[float, ...]) -> None:
+        super().__init__(
+            expression,
+            output_field=ArrayField(models.DecimalField(max_digits=12, decimal_places=2)),
+            fractions=",".join(str(float(f)) for f in fractions),
+        )
+
+
+def _count(q: Q) -> Count:
+    # An empty Q as an aggregate FILTER does not compile to "no filter"; leave it off instead.
+    return Count("id", filter=q) if q else Count("id")
+
+
+def product_facets(*, filters: ProductFilters, base: ProductQuerySet | None = None) -> Facets:
+    """Counts for each facet option, computed as if that facet's own selection were lifted.
+
+    Selecting brand A still shows how many products brand B has (brands are OR-ed), and the
+    counts add up to what the listing shows when that option is picked. ``base`` narrows the
+    products considered (search matches); by default all active products.
+
+    Five queries whatever the catalog size: category GROUP BY, brand GROUP BY (plus one or two
+    when a selected brand is outside the top 20), price quantiles, and one conditional
+    aggregate for price bands, ratings and stock.
+    """
+    scope = _scope(filters, base).order_by()  # an ORDER BY would leak into GROUP BY
+    conditions = _conditions(filters)
+    return Facets(
+        categories=_category_facet(filters, scope.filter(_all_but(conditions))),
+        brands=_brand_facet(filters, scope.filter(_all_but(conditions, "brand"))),
+        **_band_facets(filters, scope, conditions),
+    )
+
+
+def _category_facet(filters: ProductFilters, qs: ProductQuerySet) -> list[FacetOption]:
+    parent = filters.category
+    children = list(
+        Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
+    )
+    if not children:
+        return []
+    # Count per leaf tree key, then fold each into the child it lies under: one GROUP BY, no per-child query.
+    segments = (parent.depth + 2) if parent is not None else 1
+    per_child: dict[str, int] = {}
+    rows = qs.filter(category__isnull=False).values("category__tree_key").annotate(n=Count("id"))
+    for row in rows:
+        parts = row["category__tree_key"].strip("/").split("/")
+        if len(parts) >= segments:
+            key = "/" + "/".join(parts[:segments]) + "/"
+            per_child[key] = per_child.get(key, 0) + row["n"]
+    options = [FacetOption(key=c.slug, label=c.name, count=per_child.get(c.tree_key, 0)) for c in children]
+    return sorted(options, key=lambda o: o.label.casefold())
+
+
+def _brand_facet(filters: ProductFilters, qs: ProductQuerySet) -> list[FacetOption]:
+    grouped = qs.filter(brand__isnull=False).values("brand__slug", "brand__name").annotate(n=Count("id"))
+    rows = list(grouped.order_by("-n", "brand__name")[:BRAND_FACET_SIZE])
+    selected = set(filters.brands)
+    missing = selected - {r["brand__slug"] for r in rows}
+    if missing:
+        # A selected brand must stay visible (to be unticked) even outside the top list or at zero.
+        extra = {r["brand__slug"]: r for r in grouped.filter(brand__slug__in=missing).order_by()}
+        for brand in Brand.objects.filter(slug__in=missing).order_by("name"):
+            rows.append(extra.get(brand.slug, {"brand__slug": brand.slug, "brand__name": brand.name, "n": 0}))
+    return [
+        FacetOption(key=r["brand__slug"], label=r["brand__name"], count=r["n"], selected=r["brand__slug"] in selected)
+        for r in rows
+    ]
+
+
+def _band_facets(filters: ProductFilters, scope: ProductQuerySet, conditions: dict[str, Q]) -> dict:
+    bands = price_bands(scope)
+    band_options: list[tuple[str, str, Q, bool]] = []
+    for low, high in bands:
+        max_price = high - CENT if high is not None else None
+        selected = filters.min_price == low and filters.max_price == max_price
+        q = _price_q(low, max_price)
+        band_options.append((price_band_key(low, max_price), price_range_label(low, high, upper_exclusive=True), q, selected))
+    has_price = filters.min_price is not None or filters.max_price is not None
+    if has_price and not any(o[3] for o in band_options):
+        # A typed-in range (or bands that moved since the link was made) still shows, selected.
+        band_options.append(
+            (
+                price_band_key(filters.min_price, filters.max_price),
+                price_range_label(filters.min_price, filters.max_price),
+                conditions["price"],
+                True,
+            )
+        )
+
+    thresholds = list(RATING_THRESHOLDS)
+    if filters.min_rating is not None and filters.min_rating not in thresholds:
+        thresholds.append(filters.min_rating)
+        thresholds.sort(reverse=True)
+
+    others_price = _all_but(conditions, "brand", "price")
+    others_rating = _all_but(conditions, "brand", "rating")
+    others_stock = _all_but(conditions, "brand", "stock")
+    aggregates = {f"p{i}": _count(q & others_price) for i, (_, _, q, _) in enumerate(band_options)}
+    aggregates |= {f"r{i}": _count(Q(rating__gte=t) & others_rating) for i, t in enumerate(thresholds)}
+    aggregates["stock"] = _count(Q(stock__gt=0) & others_stock)
+    counts = scope.filter(conditions["brand"]).aggregate(**aggregates)
+
+    prices = [
+        FacetOption(key=key, label=label, count=counts[f"p{i}"], selected=selected)
+        for i, (key, label, _, selected) in enumerate(band_options)
+    ]
+    ratings = [
+        FacetOption(key=_plain(t), label=f"{_plain(t)}★ & up", count=counts[f"r{i}"], selected=t == filters.min_rating)
+        for i, t in enumerate(thresholds)
+    ]
+    return {"prices": prices, "ratings": ratings, "in_stock": counts["stock"]}
+
+
+def _price_q(low: Decimal | None, high: Decimal | None) -> Q:
+    q = Q()
+    if low is not None:
+        q &= Q(price__gte=low)
+    if high is not None:
+        q &= Q(price__lte=high)
+    return q
+
+
+def price_bands(qs: ProductQuerySet) -> list[tuple[Decimal | None, Decimal | None]]:
+    """Bands for these products from their price quintiles, rounded to numbers people use.
+
+    Shoes get "$25 – $50", laptops "$500 – $1,000": fixed bands would put a whole category in
+    one band. Bands are computed over the category (not the brand/rating selection) so they
+    stay put while the shopper ticks boxes. Each band is [low, high): the upper bound is
+    exclusive, and a band's filter is ``max_price = high - 0.01`` so no product counts twice.
+    """
+    quantiles = qs.aggregate(q=_Percentiles("price", PRICE_QUANTILES))["q"]
+    if not quantiles:
+        return []
+    bounds = sorted({b for b in (_nice(Decimal(v)) for v in quantiles if v is not None) if b > 0})
+    if not bounds:
+        return []
+    edges: list[Decimal | None] = [None, *bounds, None]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _nice(value: Decimal) -> Decimal:
+    """The nearest of 1, 2, 2.5, 5 × 10ⁿ (on a log scale): 23.70 → 25, 88 → 100, 160 → 200."""
+    if value <= 0:
+        return Decimal(0)
+    exponent = math.floor(math.log10(value))
+    candidates = [Decimal(m) * Decimal(10) ** e for e in (exponent - 1, exponent, exponent + 1) for m in ("1", "2", "2.5", "5")]
+    best = min(candidates, key=lambda c: abs(math.log(float(c) / float(value))))
+    return best.quantize(CENT)
+
+
+def _plain(value: Decimal) -> str:
+    """25 rather than 25.00 or 2.5E+1, for query strings and labels."""
+    return format(value.normalize(), "f")
+
+
+def price_band_key(low: Decimal | None, high: Decimal | None) -> str:
+    """"25-49.99", "-24.99" (up to), "200-" (and up): readable in a URL, parsed by parse_price_band."""
+    return f"{_plain(low) if low is not None else ''}-{_plain(high) if high is not None else ''}"
+
+
+_BAND_RE = re.compile(r"^\s*(\d{0,10}(?:\.\d{1,2})?)\s*-\s*(\d{0,10}(?:\.\d{1,2})?)\s*$")
+
+
+def parse_price(text: str | None) -> Decimal | None:
+    """A non-negative amount within what a price can hold, or None for anything else."""
+    if text is None:
+        return None
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value < 0 or value > MAX_PRICE:
+        return None
+    return value.quantize(CENT)
+
+
+def parse_price_band(key: str | None) -> tuple[Decimal | None, Decimal | None] | None:
+    """(low, high) from a band key, or None when the key is malformed or says nothing."""
+    match = _BAND_RE.match(key or "")
+    if match is None:
+        return None
+    low, high = (parse_price(g) if g else None for g in match.groups())
+    if low is None and high is None:
+        return None
+    return low, high
+
+
+# --- Categories and brands ------------------------------------------------------------------------
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return Category.objects.filter(slug=slug).first()
+
+
+def category_roots() -> list[Category]:
+    return list(Category.objects.filter(parent__isnull=True).prefetch_related("children").order_by("name"))
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    """Root first, the category itself last (one query through the materialised tree keys)."""
+    parts = category.tree_key.strip("/").split("/")
+    keys = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return list(Category.objects.filter(tree_key__in=keys).order_by("depth"))
+
+
+def brands_with(q: Q | None = None) -> list[Brand]:
+    return list(Brand.objects.filter(q or Q()).order_by("name"))

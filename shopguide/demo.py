@@ -1,0 +1,157 @@
+"""`make demo`: everything a shop needs, in the foreground, stopped by one Ctrl-C.
+
+Starts (or reuses) the embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set,
+migrates, creates the merchandiser account, generates the demo catalog and shoppers the first time,
+embeds what is stale, then runs gunicorn, a Celery worker and Celery beat until interrupted.
+Every child gets the service URLs in its environment, so only this process holds the embedded
+servers, and they stop when it does.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from shopguide import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ADMIN_USERNAME = "merchandiser"
+
+
+def log(message: str) -> None:
+    print(f"[demo] {message}", flush=True)
+
+
+def ensure_services() -> None:
+    if not os.environ.get("DATABASE_URL"):
+        log("starting embedded Postgres 16 + pgvector under .data/pg")
+        os.environ["DATABASE_URL"] = embedded.postgres_url()
+    if not os.environ.get("REDIS_URL"):
+        log("starting embedded Redis under .data/redis")
+        os.environ["REDIS_URL"] = embedded.redis_url()
+
+
+def ensure_admin() -> tuple[str, str]:
+    from django.contrib.auth import get_user_model
+
+    secret_file = embedded.data_dir() / "demo-admin-password"
+    password = os.environ.get("DEMO_ADMIN_PASSWORD") or (
+        secret_file.read_text().strip() if secret_file.exists() else secrets.token_urlsafe(12)
+    )
+    user, _ = get_user_model().objects.get_or_create(username=ADMIN_USERNAME, defaults={"email": "merch@example.com"})
+    if not user.check_password(password) or not user.is_staff:
+        user.set_password(password)
+        user.is_staff = True
+        user.is_superuser = True
+        user.save()
+    secret_file.write_text(password + "\n")
+    secret_file.chmod(0o600)
+    return ADMIN_USERNAME, password
+
+
+def prepare() -> tuple[str, str]:
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
+    django.setup()
+    from catalog.models import Product
+
+    log("migrating")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    credentials = ensure_admin()
+    if Product.objects.filter(sku__startswith="DEMO-").count() < settings.DEMO_PRODUCTS:
+        log(f"generating the demo catalog ({settings.DEMO_PRODUCTS} products, {settings.DEMO_SHOPPERS} shoppers)")
+        call_command("generate_demo_catalog", products=settings.DEMO_PRODUCTS, shoppers=settings.DEMO_SHOPPERS)
+    else:
+        log("demo catalog already present")
+    call_command("embed_products")
+    return credentials
+
+
+def spawn(port: int) -> list[subprocess.Popen]:
+    env = dict(os.environ)
+    commands = [
+        [str(BIN / "gunicorn"), "shopguide.wsgi", "--config", str(BASE_DIR / "shopguide" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}"],
+        [str(BIN / "celery"), "-A", "shopguide", "worker", "--queues", "default,embeddings", "--pool", "threads",
+         "--concurrency", "2", "--loglevel", "INFO", "--hostname", "demo@%h"],
+        [str(BIN / "celery"), "-A", "shopguide", "beat", "--loglevel", "INFO",
+         "--schedule", str(embedded.data_dir() / "celerybeat-schedule")],
+    ]  # fmt: skip
+    return [subprocess.Popen(c, cwd=BASE_DIR, env=env) for c in commands]
+
+
+def wait_until_up(url: str, children: list[subprocess.Popen], timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.poll() is not None for c in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except Exception:
+            time.sleep(0.5)
+    return False
+
+
+def stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    embedded.stop_redis()
+    embedded.stop_postgres()
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    started = time.monotonic()
+    ensure_services()
+    username, password = prepare()
+    children = spawn(port)
+    interrupted = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if not wait_until_up(f"http://127.0.0.1:{port}/healthz", children):
+            log("the web server did not come up; see the messages above")
+            return 1
+        else:
+            log(f"ShopGuide is up in {time.monotonic() - started:.0f}s: http://127.0.0.1:{port}/")
+            log(f"admin: http://127.0.0.1:{port}/admin/  user {username!r}  password {password!r}")
+            log(f"API docs: http://127.0.0.1:{port}/api/docs/   health: http://127.0.0.1:{port}/healthz")
+            log("press Ctrl-C to stop everything")
+        while not interrupted and all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        if not interrupted:
+            log("a process exited unexpectedly; stopping the rest")
+    finally:
+        log("stopping")
+        stop(children)
+        log("stopped")
+    return 0 if interrupted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
