@@ -1,0 +1,90 @@
+"""Offline evaluation of query understanding (QueryNER spans)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from recommend.search.parser import parse
+from recommend.search.vocabulary import Vocabulary
+
+# Our slot types, as QueryNER names them.
+QUERYNER_TYPES = {"color": "color", "material": "material", "department": "department", "price": "price",
+                  "uom": "UoM", "size": "UoM", "quantity": "quantity"}  # fmt: skip
+EVALUATED = ("color", "material", "department", "price", "UoM", "quantity")
+
+
+@dataclass
+class ConllQuery:
+    tokens: list[str]
+    spans: set[tuple[str, int, int]]  # (type, first token, last token + 1)
+
+
+def read_conll(path: Path) -> Iterator[ConllQuery]:
+    tokens: list[str] = []
+    tags: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if tokens:
+                yield ConllQuery(tokens, bio_spans(tags))
+            tokens, tags = [], []
+            continue
+        token, _, tag = line.partition("\t")
+        tokens.append(token)
+        tags.append(tag.strip() or "O")
+
+
+def bio_spans(tags: list[str]) -> set[tuple[str, int, int]]:
+    spans, i = set(), 0
+    while i < len(tags):
+        if tags[i].startswith(("B-", "I-")):
+            kind, j = tags[i][2:], i + 1
+            while j < len(tags) and tags[j] == f"I-{kind}":
+                j += 1
+            spans.add((kind, i, j))
+            i = j
+        else:
+            i += 1
+    return spans
+
+
+def predicted_spans(tokens: list[str], vocabulary: Vocabulary) -> set[tuple[str, int, int]]:
+    text = " ".join(tokens)
+    offsets, position = [], 0
+    for token in tokens:
+        offsets.append((position, position + len(token)))
+        position += len(token) + 1
+    spans = set()
+    for slot in parse(text, vocabulary).slots:
+        kind = QUERYNER_TYPES.get(slot.type)
+        if kind is None:
+            continue
+        inside = [k for k, (s, e) in enumerate(offsets) if s >= slot.start and e <= slot.end]
+        if inside:
+            spans.add((kind, inside[0], inside[-1] + 1))
+    return spans
+
+
+def evaluate_conll(path: Path, vocabulary: Vocabulary) -> dict:
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for query in read_conll(path):
+        gold = {s for s in query.spans if s[0] in EVALUATED}
+        predicted = predicted_spans(query.tokens, vocabulary)
+        for span in predicted & gold:
+            tp[span[0]] += 1
+        for span in predicted - gold:
+            fp[span[0]] += 1
+        for span in gold - predicted:
+            fn[span[0]] += 1
+
+    def prf(t: int, p: int, n: int) -> dict[str, float]:
+        precision = t / (t + p) if t + p else 0.0
+        recall = t / (t + n) if t + n else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"p": round(precision, 4), "r": round(recall, 4), "f1": round(f1, 4)}
+
+    per_type = {kind: {**prf(tp[kind], fp[kind], fn[kind]), "support": tp[kind] + fn[kind]} for kind in EVALUATED}
+    micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return {"micro_f1": micro["f1"], "micro_p": micro["p"], "micro_r": micro["r"], "per_type": per_type}

@@ -1,0 +1,128 @@
+"""Query understanding: slots with their spans, prices, ratings, negations, typos, intent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from recommend.search.evaluation import evaluate_conll
+from recommend.search.parser import parse
+from recommend.search.vocabulary import base_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return base_vocabulary().finish()
+
+
+def slots(parsed, kind=None):
+    return [(s.type, s.value, s.text, s.negated) for s in parsed.slots if kind is None or s.type == kind]
+
+
+def test_the_design_card_query(vocab):
+    query = "comfortable stylish women's running shoes under $80, not leather"
+    parsed = parse(query, vocab)
+    assert parsed.intent == "product_search"
+    assert parsed.price_max == Decimal("80") and parsed.price_min is None
+    assert ("department", "women", "women's", False) in slots(parsed)
+    assert ("material", "leather", "leather", True) in slots(parsed)
+    assert "leather" not in parsed.search_text and "80" not in parsed.search_text
+    assert "running shoes" in parsed.search_text
+    for slot in parsed.slots:  # every span points at the words it came from
+        assert query[slot.start : slot.end] == slot.text
+
+
+@pytest.mark.parametrize(
+    ("query", "low", "high"),
+    [
+        ("red dress between 20 and 50 dollars", "20", "50"),
+        ("lamp $30-$45", "30", "45"),
+        ("tent from 100 to 250", "100", "250"),
+        ("boots over $150", "150", None),
+        ("mug less than 12.50 dollars", None, "12.50"),
+        ("scarf under 40", None, "40"),
+    ],
+)
+def test_price_bounds(vocab, query, low, high):
+    parsed = parse(query, vocab)
+    assert parsed.price_min == (Decimal(low) if low else None)
+    assert parsed.price_max == (Decimal(high) if high else None)
+    assert [s for s in parsed.slots if s.type == "price"]
+
+
+def test_cheap_is_a_price_hint_not_a_number(vocab):
+    parsed = parse("cheap wireless earbuds", vocab)
+    assert parsed.price_hint == "cheap" and parsed.price_max is None
+    assert "cheap" not in parsed.search_text
+
+
+@pytest.mark.parametrize(("query", "rating"), [("tent 4 stars and up", "4"), ("blender 4.5+ stars", "4.5"), ("highly rated kettle", "4.0")])
+def test_rating(vocab, query, rating):
+    assert parse(query, vocab).min_rating == Decimal(rating)
+
+
+def test_negations_cover_slots_and_plain_words(vocab):
+    parsed = parse("rain jacket without hood, not black", vocab)
+    assert ("term", "hood", "hood", True) in slots(parsed)
+    assert ("color", "black", "black", True) in slots(parsed)
+    assert "hood" not in parsed.search_text and "black" not in parsed.search_text
+
+
+def test_typos_are_corrected_against_the_vocabulary_with_spans(vocab):
+    parsed = parse("blak leathr jacket for men", vocab)
+    assert parsed.corrected == "black leather jacket for men"
+    assert [(c.original, c.corrected, c.start) for c in parsed.corrections] == [("blak", "black", 0), ("leathr", "leather", 5)]
+    assert ("color", "black", "blak", False) in slots(parsed)
+    assert ("department", "men", "for men", False) in slots(parsed)
+
+
+def test_real_words_are_not_corrected_into_vocabulary_words(vocab):
+    parsed = parse("hiking backpack with stand", vocab)
+    assert parsed.corrections == [] and parsed.corrected is None
+
+
+def test_sizes_units_and_quantities(vocab):
+    parsed = parse("2 pack 20 oz stainless steel water bottle size 8", vocab)
+    assert ("quantity", "2 pack", "2 pack", False) in slots(parsed)
+    assert ("uom", "20 oz", "20 oz", False) in slots(parsed)
+    assert ("uom", "size 8", "size 8", False) in slots(parsed)
+    assert ("material", "stainless steel", "stainless steel", False) in slots(parsed)
+
+
+def test_ambiguous_colour_needs_context(vocab):
+    assert slots(parse("ice cream scoop", vocab), "color") == []
+    assert slots(parse("sweater in cream", vocab), "color") == [("color", "cream", "cream", False)]
+
+
+@pytest.mark.parametrize(
+    ("query", "intent"),
+    [
+        ("does this jacket come in blue?", "product_question"),
+        ("compare the x200 vs the x300", "comparison"),
+        ("where is my order", "customer_service"),
+        ("I want a refund", "customer_service"),
+        ("hello", "chit_chat"),
+        ("waterproof hiking boots", "product_search"),
+    ],
+)
+def test_intent(vocab, query, intent):
+    assert parse(query, vocab).intent == intent
+
+
+def test_unicode_and_hostile_input_do_not_break_parsing(vocab):
+    for query in ["学生 双肩包 黑色", "حذاء رياضي", "👟 shoes 👟", "'; DROP TABLE products; --", "<script>alert(1)</script>", "x" * 10_000, ""]:
+        parsed = parse(query, vocab)
+        assert parsed.raw == query[:1000]
+        for slot in parsed.slots:
+            assert parsed.raw[slot.start : slot.end] == slot.text
+    assert "双肩包" in parse("学生 双肩包 黑色", vocab).free_text
+
+
+def test_conll_scoring_counts_exact_spans(tmp_path: Path, vocab):
+    conll = tmp_path / "q.conll"
+    conll.write_text("red\tB-color\nshoes\tB-core_product_type\nfor\tB-department\nmen\tI-department\n\nblue\tO\nmug\tO\n", encoding="utf-8")
+    result = evaluate_conll(conll, vocab)
+    assert result["per_type"]["color"] == {"p": 0.5, "r": 1.0, "f1": 0.6667, "support": 1}
+    assert result["per_type"]["department"]["f1"] == 1.0
