@@ -6,7 +6,9 @@ The catalog's own vocabulary (brands, categories, attribute values) is added at 
 
 from __future__ import annotations
 
-COLORS = [p.strip() for p in """
+COLORS = [
+    p.strip()
+    for p in """
 black, white, red, blue, green, yellow, orange, purple, pink, brown, grey, gray, silver, gold, beige, tan,
 navy, ivory, cream, teal, turquoise, maroon, burgundy, olive, khaki, coral, lavender, lilac, magenta, mint, charcoal,
 bronze, copper, champagne, clear, transparent, multicolor, multi-color, multi color, rainbow, camo, camouflage,
@@ -16,7 +18,9 @@ dark grey, off white, off-white, nude, rust, mustard, peach, salmon, aqua, indig
 sapphire, amber, wine, plum, taupe, sand, natural, espresso, chrome, matte black, jet black,
 white gold, leopard, zebra, houndstooth, buffalo plaid, polka dot, dark purple, light purple, fuchsia, cyan, mauve,
 blush, cherry, lemon, sage, slate, pewter, gunmetal, metallic, neon, pastel
-""".split(",") if p.strip()]
+""".split(",")
+    if p.strip()
+]
 
 # Colour names that are more often something else ("ice cream", "natural deodorant", "wine rack"): a
 # colour only with context ("cream colored", "in cream") or when the catalog sells that colour.
@@ -27,7 +31,9 @@ AMBIGUOUS_COLORS = {
     "neon", "silver", "orange", "clear", "tan",
 }  # fmt: skip
 
-MATERIALS = [p.strip() for p in """
+MATERIALS = [
+    p.strip()
+    for p in """
 leather, faux leather, vegan leather, genuine leather, suede, cotton, organic cotton, linen, wool, merino wool,
 cashmere, silk, satin, velvet, denim, polyester, nylon, spandex, fleece, flannel, mesh, canvas, rubber, plastic,
 silicone, metal, steel, stainless steel, aluminum, aluminium, titanium, iron, cast iron, copper, brass, bronze,
@@ -36,7 +42,9 @@ concrete, cork, jute, rattan, wicker, paper, cardboard, vinyl, acrylic, resin, f
 latex, down, feather, gore-tex, goretex, gold, silver, sterling silver, platinum, diamond, pearl, crystal, gemstone,
 carbon fiber, neoprene, polycarbonate, microfiber, chenille, jersey, tweed, corduroy, chiffon, lace, knit, fabric,
 flannel fabric, plush, felt, twill, hemp, modal, rayon, viscose, lycra, gel, wax, clay, enamel, quartz
-""".split(",") if p.strip()]
+""".split(",")
+    if p.strip()
+]
 
 # Phrase -> canonical department (the catalog's "gender" attribute uses the same values).
 DEPARTMENTS = {
@@ -56,14 +64,18 @@ DEPARTMENTS = {
     "unisex": "unisex", "adult": "adult", "adults": "adult", "family": "family", "pets": "pets",
 }  # fmt: skip
 
-SIZE_WORDS = [p.strip() for p in """
+SIZE_WORDS = [
+    p.strip()
+    for p in """
 xx-small, x-small, extra small, small, medium, large, x-large, extra large, xx-large, xxl, xxxl, xl, xs,
 plus size, petite, big and tall, king size, queen size, queen, full size, twin size,
 twin xl, california king, one size, travel size
-""".split(",") if p.strip()]
+""".split(",")
+    if p.strip()
+]
 
 UNITS = (
-    "inch|inches|in|\"|ft|feet|foot|cm|mm|m|meter|meters|yard|yards|oz|ounce|ounces|fl oz|lb|lbs|pound|pounds|"
+    'inch|inches|in|"|ft|feet|foot|cm|mm|m|meter|meters|yard|yards|oz|ounce|ounces|fl oz|lb|lbs|pound|pounds|'
     "kg|g|gram|grams|ml|l|liter|liters|litre|gallon|gallons|gal|qt|quart|quarts|pint|pints|cup|cups|"
     "gb|tb|mb|mah|w|watt|watts|v|volt|volts|hz|mp"
 )
@@ -93,4 +105,3 @@ SERVICE_WORDS = {"order", "orders", "refund", "refunds", "return", "returns", "d
                  "subscription", "complaint", "agent", "human", "customer service", "support", "address"}  # fmt: skip
 CHITCHAT = {"hi", "hello", "hey", "thanks", "thank you", "thx", "bye", "goodbye", "good morning",
             "good evening", "how are you", "who are you", "what's up", "whats up"}  # fmt: skip
-

@@ -31,7 +31,9 @@ PRICE_RANGE_RE = re.compile(
     rf"|\b{NUM}\s*(?:-|–|to)\s*{NUM}\s*(?:dollars?|usd|bucks)",
     re.I,
 )
-PRICE_EXACT_RE = re.compile(rf"(?:\bfor\s+|\baround\s+|\babout\s+)?(?:\$\s?{NUM}|\b{NUM}\s?(?:dollars?|usd|bucks)\b)", re.I)
+PRICE_EXACT_RE = re.compile(
+    rf"(?:\bfor\s+|\baround\s+|\babout\s+)?(?:\$\s?{NUM}|\b{NUM}\s?(?:dollars?|usd|bucks)\b)", re.I
+)
 RATING_RE = re.compile(
     r"\b(?:rated\s+)?(\d(?:\.\d)?)\s*(?:\+\s*)?(?:stars?|star rating|-star)"
     r"(?:\s*(?:and|&)\s*(?:up|above|higher)|\s*or\s*(?:more|higher|better|above)|\s*\+|\s*plus)?"
@@ -163,7 +165,14 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         if len(numbers) >= 2 and claim(*match.span()):
             low, high = sorted(numbers[:2])
             parsed.price_min, parsed.price_max = low, high
-            slots.append(Slot("price", {"min": str(low), "max": str(high)}, raw[match.start() : match.end()].strip(), *match.span()))
+            slots.append(
+                Slot(
+                    "price",
+                    {"min": str(low), "max": str(high)},
+                    raw[match.start() : match.end()].strip(),
+                    *match.span(),
+                )
+            )
     for regex, bound in ((PRICE_MAX_RE, "max"), (PRICE_MIN_RE, "min")):
         for match in regex.finditer(lowered):
             amount = _money(match)
@@ -178,7 +187,9 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         if amount is not None and claim(*match.span()):
             # "for 25 dollars": a budget; allow a little over it rather than nothing at all.
             parsed.price_max = (amount * Decimal("1.1")).quantize(Decimal("0.01"))
-            slots.append(Slot("price", {"max": str(parsed.price_max)}, raw[match.start() : match.end()].strip(), *match.span()))
+            slots.append(
+                Slot("price", {"max": str(parsed.price_max)}, raw[match.start() : match.end()].strip(), *match.span())
+            )
 
     # 2. Ratings.
     for match in RATING_RE.finditer(lowered):
@@ -270,7 +281,9 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         if slot is not None and slot.type not in ("price", "rating"):
             negated_slots.append(slot)
         elif slot is None and target.norm.isalpha() and target.norm not in lexicon.STOPWORDS:
-            slots.append(Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True))
+            slots.append(
+                Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True)
+            )
             target.used = True
         token.used = True
         for t in tokens:

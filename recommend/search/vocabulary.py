@@ -19,7 +19,13 @@ from recommend.search import lexicon
 logger = logging.getLogger(__name__)
 
 # Which slot a catalog attribute key feeds.
-ATTRIBUTE_SLOTS = {"color": "color", "material": "material", "gender": "department", "style": "style", "features": "feature"}
+ATTRIBUTE_SLOTS = {
+    "color": "color",
+    "material": "material",
+    "gender": "department",
+    "style": "style",
+    "features": "feature",
+}
 SINGULAR_OK = {"category", "feature", "style", "brand"}
 # When two sources claim a phrase, the earlier type here keeps it.
 PRIORITY = ["brand", "category", "department", "color", "material", "feature", "style", "size"]
@@ -124,7 +130,9 @@ def base_vocabulary() -> Vocabulary:
     for size in lexicon.SIZE_WORDS:
         vocab.add(size, "size", norm_phrase(size))
     vocab.known_words.update(lexicon.STOPWORDS | lexicon.NEGATIONS | lexicon.QUESTION_STARTS)
-    vocab.known_words.update(w for p in lexicon.CHEAP_WORDS | lexicon.PREMIUM_WORDS | lexicon.SERVICE_WORDS for w in p.split())
+    vocab.known_words.update(
+        w for p in lexicon.CHEAP_WORDS | lexicon.PREMIUM_WORDS | lexicon.SERVICE_WORDS for w in p.split()
+    )
     vocab.known_words.update(["stars", "star", "rated", "under", "over", "between", "dollars", "size", "pack"])
     return vocab
 
@@ -136,9 +144,9 @@ def catalog_vocabulary(*, title_words: Iterable[str] = ()) -> Vocabulary:
     from catalog.models import Brand, Category
 
     vocab = base_vocabulary()
-    for brand_id, name in Brand.objects.values_list("id", "name"):
+    for name in Brand.objects.values_list("name", flat=True):
         vocab.add(name, "brand", name)
-    for slug, name, path in Category.objects.values_list("slug", "name", "path"):
+    for slug, name in Category.objects.values_list("slug", "name"):
         if len(name.split()) <= 4:
             vocab.add(name, "category", slug)
     with connection.cursor() as cursor:
@@ -217,7 +225,9 @@ def load_or_build(version: str) -> Vocabulary:
         started = time.monotonic()
         vocab = catalog_vocabulary()
         vocab.version = version
-        logger.info("built search vocabulary v%s (%d phrases) in %.2fs", version, len(vocab.phrases), time.monotonic() - started)
+        logger.info(
+            "built search vocabulary v%s (%d phrases) in %.2fs", version, len(vocab.phrases), time.monotonic() - started
+        )
         try:
             cache.set(key, vocab, timeout=7 * 24 * 3600)
         except Exception:

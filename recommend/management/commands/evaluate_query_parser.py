@@ -26,9 +26,10 @@ class Command(BaseCommand):
         result = evaluate_conll(file, base_vocabulary().finish())
         self.stdout.write(f"{'type':<12}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}")
         for kind, scores in result["per_type"].items():
-            self.stdout.write(f"{kind:<12}{scores['p']:>8.3f}{scores['r']:>8.3f}{scores['f1']:>8.3f}{scores['support']:>8}")
+            self.stdout.write(
+                f"{kind:<12}{scores['p']:>8.3f}{scores['r']:>8.3f}{scores['f1']:>8.3f}{scores['support']:>8}"
+            )
         self.stdout.write(f"{'micro':<12}{result['micro_p']:>8.3f}{result['micro_r']:>8.3f}{result['micro_f1']:>8.3f}")
         if as_json:
             per_type = {k: {m: v[m] for m in ("p", "r", "f1")} for k, v in result["per_type"].items()}
             self.stdout.write(json.dumps({"micro_f1": result["micro_f1"], "per_type": per_type}))
-
