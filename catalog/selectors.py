@@ -187,7 +187,9 @@ def _band_facets(filters: ProductFilters, scope: ProductQuerySet, conditions: di
         max_price = high - CENT if high is not None else None
         selected = filters.min_price == low and filters.max_price == max_price
         q = _price_q(low, max_price)
-        band_options.append((price_band_key(low, max_price), price_range_label(low, high, upper_exclusive=True), q, selected))
+        band_options.append(
+            (price_band_key(low, max_price), price_range_label(low, high, upper_exclusive=True), q, selected)
+        )
     has_price = filters.min_price is not None or filters.max_price is not None
     if has_price and not any(o[3] for o in band_options):
         # A typed-in range (or bands that moved since the link was made) still shows, selected.
@@ -256,7 +258,9 @@ def _nice(value: Decimal) -> Decimal:
     if value <= 0:
         return Decimal(0)
     exponent = math.floor(math.log10(value))
-    candidates = [Decimal(m) * Decimal(10) ** e for e in (exponent - 1, exponent, exponent + 1) for m in ("1", "2", "2.5", "5")]
+    candidates = [
+        Decimal(m) * Decimal(10) ** e for e in (exponent - 1, exponent, exponent + 1) for m in ("1", "2", "2.5", "5")
+    ]
     best = min(candidates, key=lambda c: abs(math.log(float(c) / float(value))))
     return best.quantize(CENT)
 
@@ -267,7 +271,7 @@ def _plain(value: Decimal) -> str:
 
 
 def price_band_key(low: Decimal | None, high: Decimal | None) -> str:
-    """"25-49.99", "-24.99" (up to), "200-" (and up): readable in a URL, parsed by parse_price_band."""
+    """ "25-49.99", "-24.99" (up to), "200-" (and up): readable in a URL, parsed by parse_price_band."""
     return f"{_plain(low) if low is not None else ''}-{_plain(high) if high is not None else ''}"
 
 
@@ -314,6 +318,35 @@ def category_ancestors(category: Category) -> list[Category]:
     parts = category.tree_key.strip("/").split("/")
     keys = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
     return list(Category.objects.filter(tree_key__in=keys).order_by("depth"))
+
+
+def categories_with_counts() -> list[Category]:
+    """Every category ordered by path, each with ``product_count``: active products in it and below it.
+
+    One GROUP BY over products per leaf, rolled up the tree in Python through the tree keys, rather
+    than a correlated count per category (thousands of categories × a million products).
+    """
+    categories = list(Category.objects.order_by("path"))
+    direct = dict(
+        Product.objects.active()
+        .filter(category__isnull=False)
+        .order_by()
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+    )
+    by_key = {c.tree_key: c for c in categories}
+    for category in categories:
+        category.product_count = 0
+    for category in categories:
+        n = direct.get(category.pk, 0)
+        if not n:
+            continue
+        parts = category.tree_key.strip("/").split("/")
+        for i in range(len(parts)):
+            ancestor = by_key.get("/" + "/".join(parts[: i + 1]) + "/")
+            if ancestor is not None:
+                ancestor.product_count += n
+    return categories
 
 
 def brands_with(q: Q | None = None) -> list[Brand]:
