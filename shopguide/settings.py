@@ -168,3 +168,9 @@ LOGGING = {
 
 DEMO_PRODUCTS = env.int("DEMO_PRODUCTS", default=20_000)
 DEMO_SHOPPERS = env.int("DEMO_SHOPPERS", default=500)
+
+# --- Search: reciprocal-rank-fusion weights of the two retrievers (tuned with evaluate_search).
+SEARCH_FUSION_WEIGHTS = {
+    "dense": env.float("SEARCH_DENSE_WEIGHT", default=1.0),
+    "keyword": env.float("SEARCH_KEYWORD_WEIGHT", default=1.0),
+}

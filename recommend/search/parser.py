@@ -313,7 +313,8 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
 
 
 def _colour_in_context(value: object, tokens: list[_Token], i: int, n: int, vocabulary: Vocabulary) -> bool:
-    if value not in lexicon.AMBIGUOUS_COLORS or value in vocabulary.catalog_colors:
+    colour = str(value).casefold()
+    if colour not in lexicon.AMBIGUOUS_COLORS or colour in vocabulary.catalog_colors:
         return True
     after = tokens[i + n].norm if i + n < len(tokens) else ""
     before = tokens[i - 1].norm if i > 0 else ""

@@ -54,6 +54,7 @@ class Vocabulary:
     correctable: list[str] = field(default_factory=list)
     by_initial: dict[str, list[str]] = field(default_factory=dict)
     catalog_colors: set[str] = field(default_factory=set)
+    category_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (tree key, name)
     max_phrase_tokens: int = 1
     version: str = "base"
 
@@ -66,7 +67,8 @@ class Vocabulary:
             variants.add(" ".join([*key.split()[:-1], singular(key.split()[-1])]))
         for variant in variants:
             current = self.phrases.get(variant)
-            if current is not None and PRIORITY.index(current[0]) <= PRIORITY.index(slot_type):
+            # A later source of the same type (the catalog after the lexicon) wins: its spelling is the stored one.
+            if current is not None and PRIORITY.index(current[0]) < PRIORITY.index(slot_type):
                 continue
             self.phrases[variant] = (slot_type, value)
             self.max_phrase_tokens = max(self.max_phrase_tokens, len(variant.split()))
@@ -146,7 +148,8 @@ def catalog_vocabulary(*, title_words: Iterable[str] = ()) -> Vocabulary:
     vocab = base_vocabulary()
     for name in Brand.objects.values_list("name", flat=True):
         vocab.add(name, "brand", name)
-    for slug, name in Category.objects.values_list("slug", "name"):
+    for slug, name, tree_key in Category.objects.values_list("slug", "name", "tree_key"):
+        vocab.category_keys[slug] = (tree_key, name)
         if len(name.split()) <= 4:
             vocab.add(name, "category", slug)
     with connection.cursor() as cursor:
@@ -163,7 +166,7 @@ def catalog_vocabulary(*, title_words: Iterable[str] = ()) -> Vocabulary:
                 [key, key, key, key],
             )
             for (value,) in cursor.fetchall():
-                vocab.add(value, slot_type, norm_phrase(value))
+                vocab.add(value, slot_type, value)
                 if slot_type == "color":
                     vocab.catalog_colors.add(norm_phrase(value))
         cursor.execute(

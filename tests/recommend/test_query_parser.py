@@ -58,7 +58,9 @@ def test_cheap_is_a_price_hint_not_a_number(vocab):
     assert "cheap" not in parsed.search_text
 
 
-@pytest.mark.parametrize(("query", "rating"), [("tent 4 stars and up", "4"), ("blender 4.5+ stars", "4.5"), ("highly rated kettle", "4.0")])
+@pytest.mark.parametrize(
+    ("query", "rating"), [("tent 4 stars and up", "4"), ("blender 4.5+ stars", "4.5"), ("highly rated kettle", "4.0")]
+)
 def test_rating(vocab, query, rating):
     assert parse(query, vocab).min_rating == Decimal(rating)
 
@@ -73,7 +75,10 @@ def test_negations_cover_slots_and_plain_words(vocab):
 def test_typos_are_corrected_against_the_vocabulary_with_spans(vocab):
     parsed = parse("blak leathr jacket for men", vocab)
     assert parsed.corrected == "black leather jacket for men"
-    assert [(c.original, c.corrected, c.start) for c in parsed.corrections] == [("blak", "black", 0), ("leathr", "leather", 5)]
+    assert [(c.original, c.corrected, c.start) for c in parsed.corrections] == [
+        ("blak", "black", 0),
+        ("leathr", "leather", 5),
+    ]
     assert ("color", "black", "blak", False) in slots(parsed)
     assert ("department", "men", "for men", False) in slots(parsed)
 
@@ -112,7 +117,15 @@ def test_intent(vocab, query, intent):
 
 
 def test_unicode_and_hostile_input_do_not_break_parsing(vocab):
-    for query in ["学生 双肩包 黑色", "حذاء رياضي", "👟 shoes 👟", "'; DROP TABLE products; --", "<script>alert(1)</script>", "x" * 10_000, ""]:
+    for query in [
+        "学生 双肩包 黑色",
+        "حذاء رياضي",
+        "👟 shoes 👟",
+        "'; DROP TABLE products; --",
+        "<script>alert(1)</script>",
+        "x" * 10_000,
+        "",
+    ]:
         parsed = parse(query, vocab)
         assert parsed.raw == query[:1000]
         for slot in parsed.slots:
@@ -122,7 +135,10 @@ def test_unicode_and_hostile_input_do_not_break_parsing(vocab):
 
 def test_conll_scoring_counts_exact_spans(tmp_path: Path, vocab):
     conll = tmp_path / "q.conll"
-    conll.write_text("red\tB-color\nshoes\tB-core_product_type\nfor\tB-department\nmen\tI-department\n\nblue\tO\nmug\tO\n", encoding="utf-8")
+    conll.write_text(
+        "red\tB-color\nshoes\tB-core_product_type\nfor\tB-department\nmen\tI-department\n\nblue\tO\nmug\tO\n",
+        encoding="utf-8",
+    )
     result = evaluate_conll(conll, vocab)
     assert result["per_type"]["color"] == {"p": 0.5, "r": 1.0, "f1": 0.6667, "support": 1}
     assert result["per_type"]["department"]["f1"] == 1.0

@@ -1,0 +1,393 @@
+"""Search: a shopper's words to ranked products, facets and the reasons for every result.
+
+    parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
+        ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
+        ─▶ reciprocal rank fusion ─▶ sort, page ─▶ facets over all candidates ─▶ reasons per hit
+    no result: drop the least essential constraint, say which, and try again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q
+
+from catalog import selectors
+from catalog.models import Product
+from recommend.search import retrieval
+from recommend.search.parser import ParsedQuery, Slot, parse
+from recommend.search.vocabulary import Vocabulary, get_vocabulary
+
+RRF_K = 60
+CANDIDATES = 200
+SORTS = ("relevance", "price", "-price", "rating", "newest")
+# Dropped first when nothing matches: the constraints a shopper is least likely to insist on.
+RELAX_ORDER = ("size", "style", "feature", "material", "color", "department", "category", "brand", "rating", "price")
+DEPARTMENT_VALUES = {"women": ["women", "unisex"], "men": ["men", "unisex"], "kids": ["kids", "unisex"], "baby": ["baby", "kids"]}
+ATTRIBUTE_KEYS = {"color": "color", "material": "material", "style": "style", "feature": "features"}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters picked in the UI or passed to the API, on top of what the words said."""
+
+    category: str | None = None  # slug
+    brands: tuple[str, ...] = ()  # slugs
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    min_rating: Decimal | None = None
+    in_stock: bool = False
+
+
+@dataclass(frozen=True)
+class Constraint:
+    kind: str  # category, brand, color, material, department, feature, style, size, price, rating, term, stock
+    label: str  # what a shopper reads on a chip: "under $80", "not leather"
+    q: Q
+    negated: bool = False
+    source: str = "query"  # "query" (from the words) or "filter" (picked in the UI)
+    slot: Slot | None = None
+    values: tuple[str, ...] = ()  # the attribute values asked for, case-folded
+
+
+@dataclass
+class Reason:
+    kind: str  # attribute, excluded, keyword, semantic, relaxed
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "text": self.text}
+
+
+@dataclass
+class Hit:
+    product: Product
+    score: float
+    reasons: list[Reason]
+    similarity: float | None = None
+    keyword_rank: int | None = None
+    semantic_rank: int | None = None
+
+
+@dataclass
+class SearchResult:
+    parsed: ParsedQuery
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    constraints: list[Constraint]
+    relaxed: list[Constraint] = field(default_factory=list)
+    facets: Any = None
+    latency_ms: float = 0.0
+    candidate_ids: list[int] = field(default_factory=list)
+
+    @property
+    def did_you_mean(self) -> str | None:
+        return self.parsed.corrected
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _money(value: Decimal) -> str:
+    return f"${value:,.0f}" if value == value.to_integral() else f"${value:,.2f}"
+
+
+def _attribute_q(key: str, value: Any) -> Q:
+    # A product that does not describe this attribute at all is not ruled out by it: the words decide.
+    return Q(attributes__contains={key: value}) | Q(attributes__contains={key: [value]}) | ~Q(attributes__has_key=key)
+
+
+def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: Vocabulary) -> list[Constraint]:
+    constraints: list[Constraint] = []
+    positives: dict[str, list[Slot]] = {}
+    for slot in parsed.slots:
+        if slot.negated:
+            constraints.append(_negated_constraint(slot, vocabulary))
+        else:
+            positives.setdefault(slot.type, []).append(slot)
+
+    # Several values of one kind are alternatives ("red or blue"): OR within a kind, AND across kinds.
+    for kind, slots in positives.items():
+        q, labels = Q(), []
+        for slot in slots:
+            slot_q = _positive_q(slot, vocabulary)
+            if slot_q is None:
+                continue
+            q |= slot_q
+            labels.append(_label(slot, vocabulary))
+        if labels:
+            values = tuple(str(s.value).casefold() for s in slots)
+            constraints.append(Constraint(kind, ", ".join(labels), q, slot=slots[0], values=values))
+
+    # Numbers from the words, unless the UI set its own.
+    low = filters.min_price if filters.min_price is not None else parsed.price_min
+    high = filters.max_price if filters.max_price is not None else parsed.price_max
+    constraints = [c for c in constraints if c.kind != "price"]
+    if low is not None or high is not None:
+        q = Q(price__isnull=False)
+        if low is not None:
+            q &= Q(price__gte=low)
+        if high is not None:
+            q &= Q(price__lte=high)
+        if low is not None and high is not None:
+            label = f"{_money(low)}–{_money(high)}"
+        else:
+            label = f"under {_money(high)}" if high is not None else f"over {_money(low)}"
+        from_ui = filters.min_price is not None or filters.max_price is not None
+        constraints.append(Constraint("price", label, q, source="filter" if from_ui else "query"))
+    rating = filters.min_rating if filters.min_rating is not None else parsed.min_rating
+    constraints = [c for c in constraints if c.kind != "rating"]
+    if rating is not None:
+        constraints.append(Constraint("rating", f"{rating}★ & up", Q(rating__gte=rating), source="filter" if filters.min_rating else "query"))
+    if filters.category:
+        tree_key, name = vocabulary.category_keys.get(filters.category, (None, filters.category))
+        q = Q(category__tree_key__startswith=tree_key) if tree_key else Q(category__slug=filters.category)
+        constraints = [c for c in constraints if c.kind != "category"]
+        constraints.append(Constraint("category", name, q, source="filter"))
+    if filters.brands:
+        constraints = [c for c in constraints if not (c.kind == "brand" and not c.negated)]
+        constraints.append(Constraint("brand", ", ".join(filters.brands), Q(brand__slug__in=filters.brands), source="filter"))
+    if filters.in_stock:
+        constraints.append(Constraint("stock", "in stock", Q(stock__gt=0), source="filter"))
+    return constraints
+
+
+def _positive_q(slot: Slot, vocabulary: Vocabulary) -> Q | None:
+    if slot.type == "category":
+        tree_key = vocabulary.category_keys.get(slot.value, (None, None))[0]
+        return Q(category__tree_key__startswith=tree_key) if tree_key else None
+    if slot.type == "brand":
+        return Q(brand__name__iexact=slot.value)
+    if slot.type == "department":
+        values = DEPARTMENT_VALUES.get(slot.value)
+        if not values:
+            return None
+        q = ~Q(attributes__has_key="gender")
+        for value in values:
+            q |= Q(attributes__contains={"gender": value})
+        return q
+    if slot.type in ATTRIBUTE_KEYS:
+        return _attribute_q(ATTRIBUTE_KEYS[slot.type], slot.value)
+    if slot.type == "uom" and str(slot.value).startswith("size "):
+        size = str(slot.value)[5:].strip().upper() if not str(slot.value)[5:].strip().isdigit() else str(slot.value)[5:].strip()
+        return _attribute_q("sizes", size)
+    return None  # price and rating are read from the parse; sizes in words and units stay free text
+
+
+def _negated_constraint(slot: Slot, vocabulary: Vocabulary) -> Constraint:
+    label = f"not {slot.text.strip()}"
+    if slot.type == "brand":
+        q = ~Q(brand__name__iexact=slot.value)
+    elif slot.type == "category":
+        tree_key = vocabulary.category_keys.get(slot.value, (None, None))[0]
+        q = ~Q(category__tree_key__startswith=tree_key) if tree_key else Q()
+    elif slot.type in ATTRIBUTE_KEYS:
+        key = ATTRIBUTE_KEYS[slot.type]
+        q = ~Q(attributes__contains={key: slot.value}) & ~Q(attributes__contains={key: [slot.value]})
+        # "not leather" also rules out products that only say so in words.
+        q &= ~Q(search_vector=SearchQuery(str(slot.value), config="english"))
+    else:
+        q = ~Q(search_vector=SearchQuery(str(slot.value), config="english"))
+    return Constraint(slot.type, label, q, negated=True, slot=slot)
+
+
+def _label(slot: Slot, vocabulary: Vocabulary) -> str:
+    if slot.type == "category":
+        return vocabulary.category_keys.get(slot.value, (None, slot.text))[1]
+    if slot.type == "department":
+        return str(slot.value)
+    return str(slot.value)
+
+
+def _where(constraints: list[Constraint]) -> Q:
+    q = Q()
+    for constraint in constraints:
+        q &= constraint.q
+    return q
+
+
+def search(
+    *,
+    q: str,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    page_size: int = 24,
+    sort: str = "relevance",
+    shopper_id: int | None = None,
+    session_key: str = "",
+    log: bool = True,
+) -> SearchResult:
+    started = time.perf_counter()
+    filters = filters or SearchFilters()
+    vocabulary = get_vocabulary()
+    parsed = parse(q, vocabulary)
+    constraints = build_constraints(parsed, filters, vocabulary)
+    text = parsed.search_text
+
+    fused, dense, keyword = _retrieve(text, _where(constraints))
+    relaxed: list[Constraint] = []
+    # Nothing matches everything asked: drop one constraint at a time, least essential first.
+    while not fused and any(_relaxable(c) for c in constraints):
+        victim = min((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
+        constraints = [c for c in constraints if c is not victim]
+        relaxed.append(victim)
+        fused, dense, keyword = _retrieve(text, _where(constraints))
+
+    ranked = _sort(fused, sort, parsed)
+    total = len(ranked)
+    page = max(1, page)
+    page_ids = [pk for pk, _ in ranked[(page - 1) * page_size : page * page_size]]
+    products = Product.objects.for_listing().in_bulk(page_ids)
+    scores = dict(ranked)
+    hits = [
+        _hit(products[pk], scores[pk], parsed, constraints, relaxed, dense, keyword)
+        for pk in page_ids
+        if pk in products
+    ]
+    result = SearchResult(
+        parsed=parsed,
+        hits=hits,
+        total=total,
+        page=page,
+        page_size=page_size,
+        sort=sort,
+        constraints=constraints,
+        relaxed=relaxed,
+        candidate_ids=[pk for pk, _ in ranked],
+    )
+    result.facets = search_facets(result, filters)
+    result.latency_ms = (time.perf_counter() - started) * 1000
+    if log:
+        _log(result, shopper_id=shopper_id, session_key=session_key)
+    return result
+
+
+def _relaxable(constraint: Constraint) -> bool:
+    # What the shopper picked in the UI, and what they explicitly excluded, is never dropped silently.
+    return constraint.source == "query" and not constraint.negated and constraint.kind in RELAX_ORDER
+
+
+def _retrieve(text: str, where: Q) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
+    """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
+    dense_rows = retrieval.dense_candidates(retrieval.query_vector(text or "products"), where=where, k=CANDIDATES)
+    keyword_rows = retrieval.keyword_candidates(text, where=where, k=CANDIDATES) if text else []
+    weights = settings.SEARCH_FUSION_WEIGHTS
+    scores: dict[int, float] = {}
+    dense = {pk: (rank, similarity) for rank, (pk, similarity) in enumerate(dense_rows, start=1)}
+    keyword = {pk: rank for rank, (pk, _) in enumerate(keyword_rows, start=1)}
+    for pk, (rank, _) in dense.items():
+        scores[pk] = scores.get(pk, 0.0) + weights["dense"] / (RRF_K + rank)
+    for pk, rank in keyword.items():
+        scores[pk] = scores.get(pk, 0.0) + weights["keyword"] / (RRF_K + rank)
+    fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return fused, dense, keyword
+
+
+def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
+    if sort == "relevance" and parsed.price_hint is None:
+        return fused
+    ids = [pk for pk, _ in fused]
+    fields = dict(Product.objects.filter(id__in=ids).values_list("id", "price"))
+    if sort == "relevance":
+        # "cheap" / "premium" in words: a gentle nudge by price rank among the candidates, not a re-sort.
+        by_price = sorted(ids, key=lambda pk: (fields.get(pk) is None, fields.get(pk) or 0))
+        position = {pk: i / max(1, len(ids) - 1) for i, pk in enumerate(by_price)}
+        sign = 1 if parsed.price_hint == "cheap" else -1
+        nudged = [(pk, score * (1 - 0.3 * sign * (position[pk] - 0.5))) for pk, score in fused]
+        return sorted(nudged, key=lambda item: (-item[1], item[0]))
+    ordering = {"price": ("price", "id"), "-price": ("-price", "id"), "rating": ("-rating", "-review_count", "id"), "newest": ("-created_at", "-id")}[sort]
+    ordered = list(Product.objects.filter(id__in=ids).order_by(*ordering).values_list("id", flat=True))
+    scores = dict(fused)
+    return [(pk, scores[pk]) for pk in ordered]
+
+
+def _hit(
+    product: Product,
+    score: float,
+    parsed: ParsedQuery,
+    constraints: list[Constraint],
+    relaxed: list[Constraint],
+    dense: dict[int, tuple[int, float]],
+    keyword: dict[int, int],
+) -> Hit:
+    reasons: list[Reason] = []
+    matched = [c.label for c in constraints if not c.negated and c.kind != "stock" and _satisfies(product, c)]
+    if matched:
+        reasons.append(Reason("attribute", "matches: " + ", ".join(matched)))
+    excluded = [c.label for c in constraints if c.negated]
+    if excluded:
+        reasons.append(Reason("excluded", "excludes: " + ", ".join(c.removeprefix("not ") for c in excluded)))
+    words = _keyword_hits(product, parsed.search_text)
+    if product.pk in keyword and words:
+        reasons.append(Reason("keyword", "mentions: " + ", ".join(words)))
+    similarity = None
+    semantic_rank = None
+    if product.pk in dense:
+        semantic_rank, similarity = dense[product.pk]
+        reasons.append(Reason("semantic", f"close in meaning to your search (similarity {similarity:.2f})"))
+    for constraint in relaxed:
+        reasons.append(Reason("relaxed", f"shown without “{constraint.label}”: nothing matched it"))
+    return Hit(product, score, reasons, similarity, keyword.get(product.pk), semantic_rank)
+
+
+def _satisfies(product: Product, constraint: Constraint) -> bool:
+    """Whether a hit truly has the attribute (not merely lacks the key), so a reason never overclaims."""
+    if constraint.kind in ("price", "rating", "category", "brand"):
+        return True
+    key = ATTRIBUTE_KEYS.get(constraint.kind) or {"department": "gender", "uom": "sizes"}.get(constraint.kind)
+    if key is None:
+        return True
+    value = (product.attributes or {}).get(key)
+    values = value if isinstance(value, list) else [value]
+    has = {str(v).casefold() for v in values if v is not None}
+    if constraint.kind == "uom":
+        return bool(has & {v.removeprefix("size ").strip() for v in constraint.values})
+    return bool(has & set(constraint.values)) or (constraint.kind == "department" and "unisex" in has)
+
+
+def _keyword_hits(product: Product, text: str) -> list[str]:
+    haystack = f"{product.title} {product.search_terms}".casefold()
+    found = []
+    for word in dict.fromkeys(retrieval.WORD_RE.findall(text.casefold())):
+        if len(word) > 2 and (word in haystack or (len(word) > 4 and word[:-1] in haystack)):
+            found.append(word)
+    return found[:6]
+
+
+def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Facets:
+    """Facet counts over every candidate of this search (not just the page)."""
+    category = selectors.category_by_slug(filters.category) if filters.category else None
+    facet_filters = selectors.ProductFilters(
+        category=category,
+        brands=filters.brands,
+        min_price=filters.min_price,
+        max_price=filters.max_price,
+        min_rating=filters.min_rating,
+        in_stock=filters.in_stock,
+    )
+    return selectors.product_facets(filters=facet_filters, base=Product.objects.filter(id__in=result.candidate_ids))
+
+
+def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> None:
+    from recommend.models import SearchLog
+
+    SearchLog.objects.create(
+        query=result.parsed.raw,
+        parsed=result.parsed.to_dict(),
+        intent=result.parsed.intent,
+        result_ids=[hit.product.pk for hit in result.hits],
+        total=result.total,
+        relaxed=[c.label for c in result.relaxed],
+        latency_ms=round(result.latency_ms, 2),
+        shopper_id=shopper_id,
+        session_key=session_key or "",
+    )

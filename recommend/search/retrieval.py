@@ -1,0 +1,92 @@
+"""Candidate generators for search: pgvector ANN over product embeddings, and Postgres full text.
+
+Both take the same filter (a Q over Product) so the constraints a shopper asked for hold for every
+candidate, whichever retriever found it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+import numpy as np
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Q
+from django.db.models.expressions import ExpressionWrapper, Value
+from pgvector.django import CosineDistance
+
+from catalog.models import Product
+from shopguide import embedding
+
+logger = logging.getLogger(__name__)
+
+QUERY_VECTOR_TTL = 7 * 24 * 3600
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def query_vector(text: str) -> np.ndarray:
+    """The query's embedding, cached in Redis by normalised text and model (a miss costs ~10 ms)."""
+    normalised = " ".join(text.casefold().split())
+    key = "qvec:" + hashlib.sha256(f"{embedding.model_name()}\n{normalised}".encode()).hexdigest()
+    try:
+        cached = cache.get(key)
+    except Exception:  # Redis down: encode, and serve anyway
+        cached = None
+    if cached is not None:
+        return np.frombuffer(cached, dtype=np.float32)
+    vector = embedding.encode([normalised])[0]
+    try:
+        cache.set(key, vector.astype(np.float32).tobytes(), timeout=QUERY_VECTOR_TTL)
+    except Exception:
+        logger.debug("query vector not cached: cache unavailable")
+    return vector
+
+
+def dense_candidates(vector: np.ndarray, *, where: Q, k: int, exact: bool = False) -> list[tuple[int, float]]:
+    """(product id, cosine similarity), best first.
+
+    The HNSW index is used only by ``ORDER BY embedding <=> q LIMIT k``, and pgvector 0.6 filters after
+    the index scan; so ef_search is raised to k, and when a selective filter leaves fewer than k rows
+    the same query runs as an exact scan over the filtered rows.
+    """
+    base = Product.objects.active().filter(where).filter(embedding__isnull=False)
+    distance = CosineDistance("embedding", vector.tolist())
+    if exact:
+        # "+ 0" hides the operator from the planner, so it cannot pick the (post-filtering) index.
+        order = ExpressionWrapper(distance + Value(0.0), output_field=FloatField())
+    else:
+        order = distance
+    qs = base.annotate(distance=order).order_by("distance").values_list("id", "distance")[:k]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(40, min(k * 2, 1000))])
+        rows = list(qs)
+    if not exact and len(rows) < k and where:
+        return dense_candidates(vector, where=where, k=k, exact=True)
+    return [(pk, 1.0 - float(d)) for pk, d in rows]
+
+
+def tsquery_text(text: str) -> str:
+    """An OR query over the words: products matching more of them rank higher; no word is mandatory."""
+    words = [w for w in WORD_RE.findall(text.casefold()) if len(w) > 1 or w.isdigit()]
+    return " | ".join(dict.fromkeys(words))
+
+
+def keyword_candidates(text: str, *, where: Q, k: int) -> list[tuple[int, float]]:
+    """(product id, ts_rank_cd score) for products whose title, terms or description match, best first."""
+    terms = tsquery_text(text)
+    if not terms:
+        return []
+    query = SearchQuery(terms, search_type="raw", config="english")
+    qs = (
+        Product.objects.active()
+        .filter(where)
+        .filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1)))
+    )
+    return [(pk, float(rank)) for pk, rank in qs.order_by("-rank", "id").values_list("id", "rank")[:k]]
+
+

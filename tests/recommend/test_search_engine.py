@@ -1,0 +1,88 @@
+"""Hybrid search on a small real catalog: constraints from words hold, reasons explain, nothing is lost."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from recommend.models import SearchLog
+from recommend.search.engine import SearchFilters, search
+
+pytestmark = pytest.mark.django_db
+
+
+def skus(result) -> list[str]:
+    return [hit.product.sku for hit in result.hits]
+
+
+def test_design_card_query_returns_only_matching_products_with_reasons(search_catalog):
+    result = search(q="waterproof womens hiking boots under 120 not leather")
+    assert skus(result) == ["B1"]  # B2 is leather, B3 is for men, B4 costs 240
+    labels = {c.label for c in result.constraints}
+    assert {"women", "under $120", "not leather"} <= labels
+    reasons = [r.text for r in result.hits[0].reasons]
+    assert any(r.startswith("matches: ") and "waterproof" in r and "women" in r and "under $120" in r for r in reasons)
+    assert "excludes: leather" in reasons
+    assert any(r.startswith("close in meaning") for r in reasons)
+
+
+def test_semantic_match_without_shared_words(search_catalog):
+    result = search(q="something to fry eggs in")
+    assert skus(result)[0] == "K1"
+
+
+def test_keyword_and_dense_fuse_for_plain_queries(search_catalog):
+    result = search(q="noise cancelling headphones")
+    assert skus(result)[0] == "H1"
+    kinds = {r.kind for r in result.hits[0].reasons}
+    assert {"keyword", "semantic"} <= kinds
+
+
+def test_typo_is_corrected_and_offered(search_catalog):
+    result = search(q="runing shoes for wmen")
+    assert result.did_you_mean is not None and "running" in result.did_you_mean
+    assert skus(result)[:2] == ["R1", "R2"] or set(skus(result)[:2]) == {"R1", "R2"}
+
+
+def test_zero_results_relax_the_least_essential_constraint_and_say_so(search_catalog):
+    result = search(q="red running shoes for men")  # no red running shoe for men exists
+    assert result.total > 0
+    assert [c.label for c in result.relaxed] == ["red"]
+    assert any(r.kind == "relaxed" and "red" in r.text for r in result.hits[0].reasons)
+    assert result.hits[0].product.sku == "R3"
+
+
+def test_ui_filters_and_sorts(search_catalog):
+    result = search(q="shoes", filters=SearchFilters(brands=("altura",)), sort="price")
+    assert skus(result) == ["R2", "R3"]
+    result = search(q="boots", filters=SearchFilters(min_price=Decimal("100"), max_price=Decimal("150")), sort="-price")
+    assert skus(result) == ["B2", "B1"]
+
+
+def test_rating_from_words(search_catalog):
+    result = search(q="headphones 4 stars and up")
+    assert skus(result) == ["H1"]
+
+
+def test_facets_count_all_candidates(search_catalog):
+    result = search(q="running shoes")
+    brands = {option.label: option.count for option in result.facets.brands}
+    assert brands.get("Altura") == 2 and brands.get("Norvik", 0) >= 1
+    assert sum(brands.values()) == result.total
+
+
+def test_pagination(search_catalog):
+    first = search(q="shoes boots", page_size=3)
+    second = search(q="shoes boots", page_size=3, page=2)
+    assert first.total == second.total and first.total > 3
+    assert not set(skus(first)) & set(skus(second))
+
+
+def test_every_search_is_logged(search_catalog):
+    result = search(q="hiking boots for women", session_key="abc")
+    log = SearchLog.objects.get()
+    assert log.query == "hiking boots for women" and log.session_key == "abc"
+    assert log.result_ids == [hit.product.pk for hit in result.hits]
+    assert log.total == result.total and log.latency_ms > 0
+    assert log.parsed["slots"][0]["type"] in {"category", "department", "feature"}
