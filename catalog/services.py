@@ -174,7 +174,24 @@ def product_upsert_many(
         if embed and result.product_ids:
             ids = result.product_ids if len(result.product_ids) <= EMBED_BY_ID_LIMIT else None
             transaction.on_commit(lambda: _send_embed_task(ids))
+        if result.product_ids:
+            transaction.on_commit(catalog_version_bump)
     return result
+
+
+CATALOG_VERSION_KEY = "catalog:version"
+
+
+def catalog_version_bump() -> None:
+    """Tell readers that derive data from the catalog (the search vocabulary) that it changed."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(CATALOG_VERSION_KEY)
+    except ValueError:
+        cache.set(CATALOG_VERSION_KEY, 1, timeout=None)
+    except Exception:
+        logger.warning("catalog version not bumped: cache unavailable; readers refresh when it returns")
 
 
 def _send_embed_task(ids: list[int] | None) -> None:
@@ -217,6 +234,7 @@ def product_refresh_derived(*, product: Product) -> Product:
         if not product.embedding_is_current:
             pk = product.pk
             transaction.on_commit(lambda: _send_embed_task([pk]))
+        transaction.on_commit(catalog_version_bump)
     return product
 
 

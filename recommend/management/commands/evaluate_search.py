@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections
+
+from catalog import importers, services
+from catalog.models import Product
+from recommend.search import relevance, vocabulary
+from recommend.search.engine import search
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure search relevance on judged data (DIR with products.tsv, queries.tsv, qrels.tsv): NDCG@10, "
+        "Recall@100 and latency of ShopGuide's search, beside a BM25 baseline over the same products. The "
+        "products live in their own database (shopguide_eval_<dir>), apart from the shop's catalog."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("folder", type=Path)
+        parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
+        parser.add_argument("--limit", type=int, default=0, help="evaluate the first N queries only")
+
+    def handle(self, *args, folder: Path, as_json: bool, limit: int, **options) -> None:
+        for name in ("products.tsv", "queries.tsv", "qrels.tsv"):
+            if not (folder / name).exists():
+                raise CommandError(f"{folder / name} not found")
+        judgements = relevance.read_judgements(folder)
+        if limit:
+            judgements.queries = dict(list(judgements.queries.items())[:limit])
+
+        original = connections["default"].settings_dict["NAME"]
+        self._use_database("shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower()))
+        try:
+            self._evaluate(folder, judgements, as_json)
+        finally:
+            vocabulary.reset()
+            connections["default"].close()
+            connections["default"].settings_dict["NAME"] = original
+
+    def _evaluate(self, folder: Path, judgements: relevance.Judgements, as_json: bool) -> None:
+        parsed = importers.parse_file(folder / "products.tsv", fmt="tsv", mapping={"sku": "product_id"})
+        if parsed.errors:
+            self.stderr.write(f"{len(parsed.errors)} product rows skipped, e.g. {parsed.errors[0]}")
+        result = services.product_upsert_many(items=parsed.items, embed=False, progress=True)
+        self.stdout.write(f"catalog: {len(parsed.items)} products ({result.created} new)")
+        embedded = services.product_embed(progress=True)
+        self.stdout.write(f"embedded {embedded} products (0 means every vector was current)")
+        vocabulary.pin(vocabulary.catalog_vocabulary())
+
+        sku_by_id = dict(Product.objects.values_list("id", "sku"))
+
+        def shopguide_rank(text: str) -> list[str]:
+            hits = search(q=text, page_size=100, log=False).candidate_ids[:100]
+            return [sku_by_id[pk] for pk in hits]
+
+        shopguide_rank("warm up")  # load the model and caches before timing
+        ours = relevance.score_run(judgements, shopguide_rank, timed=True).summary()
+        ids = [item.sku for item in parsed.items]
+        texts = [f"{item.title} {item.description}" for item in parsed.items]
+        baseline = relevance.score_run(judgements, relevance.BM25Baseline(ids, texts).rank).summary()
+
+        self.stdout.write(f"{'':<12}{'NDCG@10':>10}{'Recall@100':>12}{'p50 ms':>10}{'p95 ms':>10}")
+        self.stdout.write(
+            f"{'ShopGuide':<12}{ours['ndcg@10']:>10.4f}{ours['recall@100']:>12.4f}{ours['p50_ms']:>10.1f}{ours['p95_ms']:>10.1f}"
+        )
+        self.stdout.write(f"{'BM25':<12}{baseline['ndcg@10']:>10.4f}{baseline['recall@100']:>12.4f}")
+        self.stdout.write(f"queries: {len(judgements.queries)}")
+        if as_json:
+            body = {**ours, "queries": len(judgements.queries), "baseline": {"bm25": baseline}}
+            self.stdout.write(json.dumps(body))
+
+    def _use_database(self, name: str) -> None:
+        """Point the default connection at the evaluation database, creating and migrating it."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        connections["default"].close()
+        connections["default"].settings_dict["NAME"] = name
+        call_command("migrate", verbosity=0, interactive=False)

@@ -1,0 +1,108 @@
+"""Offline relevance evaluation on judged data (``products.tsv``, ``queries.tsv``, ``qrels.tsv``).
+
+NDCG@10 over the whole catalog: gain = relevance − 1, unjudged products count 0, ideal DCG from the
+judged products of each query; Recall@100 over the products with a positive gain. BM25 (bm25s,
+Snowball-stemmed title + description) runs over the same products in the same run as the baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Judgements:
+    queries: dict[str, str]  # query id -> text
+    qrels: dict[str, dict[str, float]]  # query id -> product id -> gain
+
+
+def read_judgements(folder: Path) -> Judgements:
+    queries: dict[str, str] = {}
+    with (folder / "queries.tsv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            queries[row["query_id"]] = row["query"]
+    qrels: dict[str, dict[str, float]] = {}
+    with (folder / "qrels.tsv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            qrels.setdefault(row["query_id"], {})[row["product_id"]] = float(row["relevance"]) - 1.0
+    return Judgements(queries={q: t for q, t in queries.items() if q in qrels}, qrels=qrels)
+
+
+def ndcg_at(ranked: list[str], gains: dict[str, float], k: int = 10) -> float:
+    dcg = sum(gains.get(pid, 0.0) / math.log2(i + 2) for i, pid in enumerate(ranked[:k]))
+    ideal = sorted((g for g in gains.values() if g > 0), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def recall_at(ranked: list[str], gains: dict[str, float], k: int = 100) -> float:
+    relevant = {pid for pid, g in gains.items() if g > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+@dataclass
+class RunScores:
+    ndcg: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        out = {
+            "ndcg@10": round(statistics.fmean(self.ndcg), 4) if self.ndcg else 0.0,
+            "recall@100": round(statistics.fmean(self.recall), 4) if self.recall else 0.0,
+        }
+        if self.latencies_ms:
+            ordered = sorted(self.latencies_ms)
+            out["p50_ms"] = round(percentile(ordered, 50), 2)
+            out["p95_ms"] = round(percentile(ordered, 95), 2)
+        return out
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    if not ordered:
+        return 0.0
+    index = (len(ordered) - 1) * pct / 100
+    low, high = math.floor(index), math.ceil(index)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+
+
+def score_run(judgements: Judgements, rank: Callable[[str], list[str]], *, timed: bool = False) -> RunScores:
+    scores = RunScores()
+    for query_id, text in judgements.queries.items():
+        started = time.perf_counter()
+        ranked = rank(text)
+        if timed:
+            scores.latencies_ms.append((time.perf_counter() - started) * 1000)
+        gains = judgements.qrels[query_id]
+        scores.ndcg.append(ndcg_at(ranked, gains))
+        scores.recall.append(recall_at(ranked, gains))
+    return scores
+
+
+class BM25Baseline:
+    """bm25s over title + description, English stopwords and Snowball stemming."""
+
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self.stemmer = Stemmer.Stemmer("english")
+        self.ids = ids
+        self.retriever = bm25s.BM25()
+        self.retriever.index(
+            bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False), show_progress=False
+        )
+
+    def rank(self, text: str, k: int = 100) -> list[str]:
+        tokens = self._bm25s.tokenize([text], stopwords="en", stemmer=self.stemmer, show_progress=False)
+        if not tokens.vocab:
+            return []
+        docs, _ = self.retriever.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False)
+        return [self.ids[i] for i in docs[0]]
