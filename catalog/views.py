@@ -161,7 +161,7 @@ class FacetLink:
     href: str
 
 
-def _toggle_links(path: str, params: ListingParams, name: str, options: list[FacetOption]) -> list[FacetLink]:
+def facet_toggle_links(path: str, params: ListingParams, name: str, options: list[FacetOption]) -> list[FacetLink]:
     links = []
     for option in options:
         if option.count == 0 and not option.selected:
@@ -216,9 +216,9 @@ def _listing_context(request: HtmxHttpRequest, params: ListingParams, filters: P
             for option in facets.categories
             if option.count
         ],
-        "brand_links": _toggle_links(path, params, "brand", facets.brands),
-        "price_links": _toggle_links(path, params, "price", facets.prices),
-        "rating_links": _toggle_links(path, params, "rating", facets.ratings),
+        "brand_links": facet_toggle_links(path, params, "brand", facets.brands),
+        "price_links": facet_toggle_links(path, params, "price", facets.prices),
+        "rating_links": facet_toggle_links(path, params, "rating", facets.ratings),
         "in_stock_href": path + params.query(in_stock=not params.in_stock),
         "clear_href": path + params.query(brands=(), min_price=None, max_price=None, min_rating=None, in_stock=False),
         "sort_choices": SORT_CHOICES,

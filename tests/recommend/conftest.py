@@ -62,3 +62,15 @@ def search_catalog(db, embedding_model):
     vocabulary.reset()
     yield
     vocabulary.reset()
+
+
+@pytest.fixture
+def fresh_popular_searches():
+    """Popular searches are cached for a minute in the (real, shared) cache: start each test without them."""
+    from django.core.cache import cache
+
+    from recommend.search.suggest import POPULAR_KEY
+
+    cache.delete(POPULAR_KEY)
+    yield
+    cache.delete(POPULAR_KEY)

@@ -4,14 +4,13 @@ import json
 import re
 from pathlib import Path
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
 
 from catalog import importers, services
 from catalog.models import Product
 from recommend.search import relevance, vocabulary
 from recommend.search.engine import search
+from shopguide.databases import separate_database
 
 
 class Command(BaseCommand):
@@ -34,14 +33,12 @@ class Command(BaseCommand):
         if limit:
             judgements.queries = dict(list(judgements.queries.items())[:limit])
 
-        original = connections["default"].settings_dict["NAME"]
-        self._use_database("shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower()))
+        database = "shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower())
         try:
-            self._evaluate(folder, judgements, as_json)
+            with separate_database(database):
+                self._evaluate(folder, judgements, as_json)
         finally:
             vocabulary.reset()
-            connections["default"].close()
-            connections["default"].settings_dict["NAME"] = original
 
     def _evaluate(self, folder: Path, judgements: relevance.Judgements, as_json: bool) -> None:
         parsed = importers.parse_file(folder / "products.tsv", fmt="tsv", mapping={"sku": "product_id"})
@@ -74,13 +71,3 @@ class Command(BaseCommand):
         if as_json:
             body = {**ours, "queries": len(judgements.queries), "baseline": {"bm25": baseline}}
             self.stdout.write(json.dumps(body))
-
-    def _use_database(self, name: str) -> None:
-        """Point the default connection at the evaluation database, creating and migrating it."""
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = name
-        call_command("migrate", verbosity=0, interactive=False)

@@ -1,0 +1,254 @@
+"""Search REST API: hybrid product search with what was understood and why each result is there; autocomplete."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors
+from catalog.apis import ProductOutput
+from recommend.search.engine import SORTS, SearchFilters, SearchResult, search
+from recommend.search.suggest import suggest
+
+MAX_QUERY = 1000
+MAX_BRANDS = 30
+MAX_PAGE_SIZE = 100
+
+# --- Input ----------------------------------------------------------------------------------------
+
+
+class SearchInput(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_QUERY, help_text="what the shopper typed, in their own words")
+    category = serializers.SlugField(
+        required=False, allow_unicode=True, help_text="category slug; includes its subcategories"
+    )
+    brand = serializers.ListField(
+        child=serializers.SlugField(allow_unicode=True),
+        required=False,
+        max_length=MAX_BRANDS,
+        help_text="brand slug, repeatable (brands are OR-ed)",
+    )
+    min_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=Decimal(0))
+    max_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, min_value=Decimal(0))
+    min_rating = serializers.DecimalField(max_digits=2, decimal_places=1, required=False, min_value=0, max_value=5)
+    in_stock = serializers.BooleanField(required=False, default=False)
+    sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="relevance")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, help_text="page number, from 1")
+    page_size = serializers.IntegerField(
+        required=False, default=24, min_value=1, max_value=MAX_PAGE_SIZE, help_text="results per page, at most 100"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"min_price": "must not be greater than max_price"})
+        return attrs
+
+
+class AutocompleteInput(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=MAX_QUERY,
+        help_text="what has been typed so far; empty for popular searches only",
+    )
+
+
+# --- Output ---------------------------------------------------------------------------------------
+
+
+class SlotOutput(serializers.Serializer):
+    type = serializers.CharField(
+        help_text="category, brand, color, material, department, feature, style, size, price, rating, uom, quantity, term"
+    )
+    value = serializers.JSONField(help_text="the normalised value: a string, or {min, max, hint} for a price")
+    text = serializers.CharField(help_text="the words of the query this slot was read from")
+    start = serializers.IntegerField(help_text="character offset of the words in query.raw")
+    end = serializers.IntegerField()
+    negated = serializers.BooleanField()
+
+
+class CorrectionOutput(serializers.Serializer):
+    original = serializers.CharField()
+    corrected = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+class ConstraintOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField(help_text="what a shopper reads on a chip: “under $120”, “not leather”")
+    negated = serializers.BooleanField()
+    source = serializers.ChoiceField(
+        choices=["query", "filter"], help_text="from the words, or from a filter parameter"
+    )
+
+
+class QueryOutput(serializers.Serializer):
+    raw = serializers.CharField()
+    intent = serializers.CharField()
+    slots = SlotOutput(many=True)
+    corrected = serializers.CharField(allow_null=True, help_text="the query with typos fixed, when any were")
+    corrections = CorrectionOutput(many=True)
+    price_min = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    price_max = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    min_rating = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    free_text = serializers.CharField(allow_blank=True)
+    constraints = ConstraintOutput(many=True, help_text="what every result satisfies")
+    relaxed = serializers.ListField(
+        child=serializers.CharField(), help_text="labels of constraints dropped because nothing matched them all"
+    )
+
+
+class ReasonOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["attribute", "excluded", "keyword", "semantic", "relaxed"])
+    text = serializers.CharField()
+
+
+class HitOutput(serializers.Serializer):
+    product = ProductOutput()
+    score = serializers.FloatField()
+    reasons = ReasonOutput(many=True)
+
+
+class FacetOptionOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="the value to pass back: category/brand slug, price band, rating")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    selected = serializers.BooleanField()
+
+
+class FacetsOutput(serializers.Serializer):
+    categories = FacetOptionOutput(many=True)
+    brands = FacetOptionOutput(many=True)
+    prices = FacetOptionOutput(many=True, help_text="price bands; key “25-49.99” means min_price=25&max_price=49.99")
+    ratings = FacetOptionOutput(many=True)
+    in_stock = serializers.IntegerField(help_text="results that would remain with in_stock=true")
+
+
+class SearchOutput(serializers.Serializer):
+    query = QueryOutput()
+    results = HitOutput(many=True)
+    facets = FacetsOutput()
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    latency_ms = serializers.FloatField()
+
+
+class ProductSuggestionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class LinkSuggestionOutput(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.CharField()
+
+
+class AutocompleteOutput(serializers.Serializer):
+    query = serializers.CharField(allow_blank=True)
+    corrected = serializers.CharField(allow_null=True)
+    products = ProductSuggestionOutput(many=True)
+    categories = LinkSuggestionOutput(many=True)
+    brands = LinkSuggestionOutput(many=True, help_text="url: a search for the brand")
+    popular = serializers.ListField(child=serializers.CharField())
+
+
+# --- Views ----------------------------------------------------------------------------------------
+
+
+def _search_payload(result: SearchResult) -> dict[str, Any]:
+    parsed = result.parsed
+    return {
+        "query": {
+            "raw": parsed.raw,
+            "intent": parsed.intent,
+            "slots": parsed.slots,
+            "corrected": parsed.corrected,
+            "corrections": parsed.corrections,
+            "price_min": parsed.price_min,
+            "price_max": parsed.price_max,
+            "min_rating": parsed.min_rating,
+            "free_text": parsed.free_text,
+            "constraints": result.constraints,
+            "relaxed": [c.label for c in result.relaxed],
+        },
+        "results": result.hits,
+        "facets": result.facets,
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "latency_ms": round(result.latency_ms, 2),
+    }
+
+
+class ProductSearchApi(APIView):
+    """Products for a query in a shopper's own words.
+
+    The query is understood (intent, slots with their character spans, price and rating bounds,
+    negations, typo fixes); what it asks for holds for every result, unless nothing matched it all, in
+    which case the least essential constraint is dropped and named in ``query.relaxed``. Each result
+    says why it is there (``reasons``), the same reasons the storefront shows.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="search", tags=["search"], parameters=[SearchInput], responses={200: SearchOutput})
+    def get(self, request: Request) -> Response:
+        form = SearchInput(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        values = form.validated_data
+        if values.get("category") and selectors.category_by_slug(values["category"]) is None:
+            raise ValidationError({"category": f"unknown category {values['category']!r}"})
+        result = search(
+            q=values["q"],
+            filters=SearchFilters(
+                category=values.get("category"),
+                brands=tuple(dict.fromkeys(values.get("brand") or ())),
+                min_price=values.get("min_price"),
+                max_price=values.get("max_price"),
+                min_rating=values.get("min_rating"),
+                in_stock=values["in_stock"],
+            ),
+            page=values["page"],
+            page_size=values["page_size"],
+            sort=values["sort"],
+            shopper_id=None,
+            # API clients that keep a session cookie get their searches tied together; others are anonymous.
+            session_key=request.session.session_key or "",
+        )
+        if values["page"] > result.pages:
+            raise NotFound("Invalid page.")
+        return Response(SearchOutput(_search_payload(result)).data)
+
+
+class SearchAutocompleteApi(APIView):
+    """Suggestions while a shopper types: products, categories and brands, the typo fix, popular searches.
+
+    Answers in a few milliseconds: no embedding and no ranking, only the vocabulary and indexed prefix queries.
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="autocomplete",
+        tags=["search"],
+        parameters=[AutocompleteInput],
+        responses={200: AutocompleteOutput},
+    )
+    def get(self, request: Request) -> Response:
+        form = AutocompleteInput(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        return Response(AutocompleteOutput(suggest(form.validated_data["q"])).data)

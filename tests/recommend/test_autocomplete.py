@@ -1,0 +1,168 @@
+"""Autocomplete: the htmx listbox under the search box and GET /api/v1/autocomplete share one suggestion function."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from recommend.models import SearchLog
+from recommend.search import suggest as suggest_module
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_popular_searches")]
+
+
+def listbox(client, q: str) -> str:
+    return client.get("/search/suggest", {"q": q}, HTTP_HX_REQUEST="true").content.decode()
+
+
+def options(html: str) -> list[tuple[str, str]]:
+    """(href, text) of every option, in order."""
+    return [
+        (html_lib.unescape(href), html_lib.unescape(text))
+        for href, text in re.findall(
+            r'<a class="suggest__option" role="option" id="[^"]+" href="([^"]+)"[^>]*>([^<]*)</a>', html
+        )
+    ]
+
+
+def log_searches(*rows: tuple[str, int], days_ago: int = 0) -> None:
+    for query, total in rows:
+        log = SearchLog.objects.create(query=query, total=total, latency_ms=3)
+        if days_ago:
+            SearchLog.objects.filter(pk=log.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+
+def test_listbox_offers_matching_products_and_categories(client, search_catalog):
+    html = listbox(client, "hiking bo")
+
+    assert (
+        html.startswith('<div id="search-suggest" class="suggest" role="listbox"')
+        and " hidden" not in html.split(">")[0]
+    )
+    found = options(html)
+    titles = [text for href, text in found if href.startswith("/p/")]
+    assert set(titles) >= {"Alpine Women's Waterproof Hiking Boots", "Summit Women's Leather Hiking Boots"}
+    assert ("/c/shoes-hiking-boots/", "Hiking Boots") in found
+    # Grouped, labelled, with ids unique across groups (aria-activedescendant points at them).
+    assert re.search(
+        r'role="group" aria-labelledby="search-suggest-products">\s*<li class="suggest__heading" role="presentation" id="search-suggest-products">Products</li>',
+        html,
+    )
+    ids = re.findall(r'role="option" id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)) == len(found)
+
+
+def test_brands_match_by_name_and_link_to_a_search(client, search_catalog):
+    found = options(listbox(client, "trail"))
+    assert ("/search?q=Trailcraft", "Trailcraft") in found
+
+    body = APIClient().get("/api/v1/autocomplete", {"q": "womens son"}).json()  # the last word is the prefix
+    assert body["brands"] == [{"slug": "sonance", "name": "Sonance", "url": "/search?q=Sonance"}]
+
+
+def test_corrected_query_is_offered(client, search_catalog):
+    html = listbox(client, "runing shoes")
+    assert "Did you mean" in html
+    assert ("/search?q=running+shoes", "running shoes") in options(html)
+    body = APIClient().get("/api/v1/autocomplete", {"q": "runing shoes"}).json()
+    assert body["corrected"] == "running shoes"
+    assert {p["title"] for p in body["products"]} == {
+        "Stride Women's Running Shoes", "Tempo Women's Leather Running Shoes", "Velocity Men's Running Shoes",
+    }  # fmt: skip
+    assert {"slug": "shoes-running-shoes", "name": "Running Shoes", "url": "/c/shoes-running-shoes/"} in body[
+        "categories"
+    ]
+
+
+def test_popular_searches_are_the_most_frequent_that_found_something_recently(client, search_catalog):
+    # Counted by how often they were searched (case and spacing aside), not by how much they found.
+    log_searches(
+        ("running shoes", 3), ("Running Shoes ", 2), ("running shoes", 3), ("hiking boots", 1), ("hiking boots", 9)
+    )
+    log_searches(("purple unicorn", 0), ("purple unicorn", 0), ("purple unicorn", 0))  # found nothing
+    log_searches(("fax machine", 9), ("fax machine", 9), ("fax machine", 9), days_ago=31)  # too long ago
+    for _ in range(3):  # misspelt (found things only once corrected)
+        SearchLog.objects.create(query="runing shoes", total=3, latency_ms=3, parsed={"corrected": "running shoes"})
+
+    api = APIClient()
+    body = api.get("/api/v1/autocomplete", {"q": ""}).json()
+    assert body == {
+        "query": "", "corrected": None, "products": [], "categories": [], "brands": [],
+        "popular": ["running shoes", "hiking boots"],
+    }  # fmt: skip
+    # While typing, only those that contain what was typed.
+    assert api.get("/api/v1/autocomplete", {"q": "hik"}).json()["popular"] == ["hiking boots"]
+    assert ("/search?q=hiking+boots", "hiking boots") in options(listbox(client, "hik"))
+
+
+def test_popular_searches_are_cached_for_a_minute(search_catalog):
+    log_searches(("running shoes", 3))
+    assert suggest_module.popular_searches() == ["running shoes"]
+    log_searches(("hiking boots", 1), ("hiking boots", 1))
+    assert suggest_module.popular_searches() == ["running shoes"]  # from the cache
+    cache.delete(suggest_module.POPULAR_KEY)  # what a minute does
+    assert suggest_module.popular_searches() == ["hiking boots", "running shoes"]
+
+
+def test_suggestions_are_cheap_no_embedding_and_few_queries(
+    client, search_catalog, monkeypatch, django_assert_max_num_queries
+):
+    suggest_module.popular_searches()  # warm the one-minute cache, as on a live site
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("autocomplete must not embed text")
+
+    monkeypatch.setattr("shopguide.embedding.encode", no_embedding)
+    # One indexed product query, plus one for a matched brand's slug.
+    with django_assert_max_num_queries(2):
+        found = options(listbox(client, "trailcraft hik"))
+    assert ("/search?q=Trailcraft", "Trailcraft") in found
+    assert any(href.startswith("/p/") for href, _ in found)
+
+
+def test_nothing_matches_gives_a_hidden_empty_listbox(client, search_catalog):
+    html = listbox(client, "zzzzqqq")
+    assert html.strip().startswith(
+        '<div id="search-suggest" class="suggest" role="listbox" aria-label="Search suggestions" hidden>'
+    )
+    assert options(html) == []
+
+
+def test_suggestions_are_escaped(client, search_catalog):
+    log_searches(("<script>alert(1)</script> boots", 2))
+    html = listbox(client, "<script>")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; boots" in html
+
+
+def test_api_rejects_overlong_input_as_json(search_catalog):
+    response = APIClient().get("/api/v1/autocomplete", {"q": "x" * 1001})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["detail"].startswith("q: Ensure this field")
+
+
+def test_search_box_is_an_accessible_combobox_that_works_without_javascript(client, search_catalog):
+    html = client.get("/").content.decode()
+    form = html.split('<form class="search-form" role="search"', 1)[1].split("</form>", 1)[0]
+    assert 'action="/search" method="get"' in form and 'name="q"' in form and 'type="submit"' in form
+    box = re.search(r'<input id="site-search"[^>]*>', form).group(0)
+    for attribute in (
+        'role="combobox"',
+        'aria-autocomplete="list"',
+        'aria-controls="search-suggest"',
+        'aria-expanded="false"',
+        'hx-get="/search/suggest"',
+        'hx-trigger="input changed delay:150ms, search"',
+        'hx-target="#search-suggest"',
+    ):
+        assert attribute in box
+    assert (
+        '<div id="search-suggest" class="suggest" role="listbox" aria-label="Search suggestions" hidden></div>' in form
+    )
+    assert "/static/search-combobox.js" in html
