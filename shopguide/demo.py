@@ -119,11 +119,24 @@ def stop(children: list[subprocess.Popen]) -> None:
     embedded.stop_postgres()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     started = time.monotonic()
-    ensure_services()
-    username, password = prepare()
+    # Ctrl-C and SIGTERM stop preparation too; set explicitly, since a shell that starts us in the
+    # background hands us SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        ensure_services()
+        username, password = prepare()
+    except KeyboardInterrupt:
+        log("interrupted while preparing; stopping")
+        stop([])
+        return 130
     children = spawn(port)
     interrupted = False
 
