@@ -17,7 +17,8 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def for_listing(self) -> ProductQuerySet:
-        return self.select_related("brand", "category")
+        # The vector (384 floats) and the tsvector are never shown: loading them cost more than the rest.
+        return self.select_related("brand", "category").defer("embedding", "search_vector")
 
     def in_category(self, category: Category) -> ProductQuerySet:
         return self.filter(category__tree_key__startswith=category.tree_key)
