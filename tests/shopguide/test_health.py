@@ -12,7 +12,8 @@ from tests.factories import ProductFactory
 def test_all_parts_ok_with_a_running_worker(client, celery_worker_thread):
     ProductFactory.create_batch(3)
     services.product_embed(product_ids=None)
-    ProductFactory(title="Not embedded yet")
+    # Saved without queueing its embedding, so the running worker cannot catch up before we look.
+    services.product_upsert_many(items=[services.ProductInput(sku="LATE-1", title="Not embedded yet")], embed=False)
 
     response = client.get("/healthz")
     body = response.json()
