@@ -120,7 +120,7 @@ EMBEDDING_DIM = 384
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 # "torch" | "onnx" | "onnx-int8": ONNX Runtime exports cached under <data dir>/models (shopguide/embedding.py)
 EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
-TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # 0: torch's default
+TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch / ONNX Runtime; 0: their default
 
 # --- Auth, i18n, static
 AUTH_PASSWORD_VALIDATORS = [
