@@ -172,6 +172,8 @@ DEMO_SHOPPERS = env.int("DEMO_SHOPPERS", default=500)
 
 # --- Search: reciprocal-rank-fusion weights of the two retrievers (tuned with evaluate_search).
 SEARCH_FUSION_WEIGHTS = {
-    "dense": env.float("SEARCH_DENSE_WEIGHT", default=2.0),
+    "dense": env.float("SEARCH_DENSE_WEIGHT", default=1.0),
     "keyword": env.float("SEARCH_KEYWORD_WEIGHT", default=1.0),
 }
+# Keyword candidates ranked by BM25-style idf × ts_rank per term (plain ts_rank_cd when false).
+SEARCH_KEYWORD_IDF = env.bool("SEARCH_KEYWORD_IDF", default=True)

@@ -1,9 +1,9 @@
 """Search: a shopper's words to ranked products, facets and the reasons for every result.
 
-    parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
-        ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
-        ─▶ reciprocal rank fusion ─▶ sort, page ─▶ facets over all candidates ─▶ reasons per hit
-    no result: drop the least essential constraint, say which, and try again.
+parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
+    ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
+    ─▶ reciprocal rank fusion ─▶ sort, page ─▶ facets over all candidates ─▶ reasons per hit
+no result: drop the least essential constraint, say which, and try again.
 """
 
 from __future__ import annotations
@@ -28,7 +28,12 @@ CANDIDATES = 200
 SORTS = ("relevance", "price", "-price", "rating", "newest")
 # Dropped first when nothing matches: the constraints a shopper is least likely to insist on.
 RELAX_ORDER = ("size", "style", "feature", "material", "color", "department", "category", "brand", "rating", "price")
-DEPARTMENT_VALUES = {"women": ["women", "unisex"], "men": ["men", "unisex"], "kids": ["kids", "unisex"], "baby": ["baby", "kids"]}
+DEPARTMENT_VALUES = {
+    "women": ["women", "unisex"],
+    "men": ["men", "unisex"],
+    "kids": ["kids", "unisex"],
+    "baby": ["baby", "kids"],
+}
 ATTRIBUTE_KEYS = {"color": "color", "material": "material", "style": "style", "feature": "features"}
 
 
@@ -147,7 +152,11 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
     rating = filters.min_rating if filters.min_rating is not None else parsed.min_rating
     constraints = [c for c in constraints if c.kind != "rating"]
     if rating is not None:
-        constraints.append(Constraint("rating", f"{rating}★ & up", Q(rating__gte=rating), source="filter" if filters.min_rating else "query"))
+        constraints.append(
+            Constraint(
+                "rating", f"{rating}★ & up", Q(rating__gte=rating), source="filter" if filters.min_rating else "query"
+            )
+        )
     if filters.category:
         tree_key, name = vocabulary.category_keys.get(filters.category, (None, filters.category))
         q = Q(category__tree_key__startswith=tree_key) if tree_key else Q(category__slug=filters.category)
@@ -155,7 +164,9 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
         constraints.append(Constraint("category", name, q, source="filter"))
     if filters.brands:
         constraints = [c for c in constraints if not (c.kind == "brand" and not c.negated)]
-        constraints.append(Constraint("brand", ", ".join(filters.brands), Q(brand__slug__in=filters.brands), source="filter"))
+        constraints.append(
+            Constraint("brand", ", ".join(filters.brands), Q(brand__slug__in=filters.brands), source="filter")
+        )
     if filters.in_stock:
         constraints.append(Constraint("stock", "in stock", Q(stock__gt=0), source="filter"))
     return constraints
@@ -178,7 +189,11 @@ def _positive_q(slot: Slot, vocabulary: Vocabulary) -> Q | None:
     if slot.type in ATTRIBUTE_KEYS:
         return _attribute_q(ATTRIBUTE_KEYS[slot.type], slot.value)
     if slot.type == "uom" and str(slot.value).startswith("size "):
-        size = str(slot.value)[5:].strip().upper() if not str(slot.value)[5:].strip().isdigit() else str(slot.value)[5:].strip()
+        size = (
+            str(slot.value)[5:].strip().upper()
+            if not str(slot.value)[5:].strip().isdigit()
+            else str(slot.value)[5:].strip()
+        )
         return _attribute_q("sizes", size)
     return None  # price and rating are read from the parse; sizes in words and units stay free text
 
@@ -279,7 +294,12 @@ def _relaxable(constraint: Constraint) -> bool:
 def _retrieve(text: str, where: Q) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
     """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
     dense_rows = retrieval.dense_candidates(retrieval.query_vector(text or "products"), where=where, k=CANDIDATES)
-    keyword_rows = retrieval.keyword_candidates(text, where=where, k=CANDIDATES) if text else []
+    if text and settings.SEARCH_KEYWORD_IDF:
+        from recommend.search.vocabulary import catalog_version
+
+        keyword_rows = retrieval.keyword_candidates_idf(text, where=where, k=CANDIDATES, version=catalog_version())
+    else:
+        keyword_rows = retrieval.keyword_candidates(text, where=where, k=CANDIDATES) if text else []
     weights = settings.SEARCH_FUSION_WEIGHTS
     scores: dict[int, float] = {}
     dense = {pk: (rank, similarity) for rank, (pk, similarity) in enumerate(dense_rows, start=1)}
@@ -304,7 +324,12 @@ def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> lis
         sign = 1 if parsed.price_hint == "cheap" else -1
         nudged = [(pk, score * (1 - 0.3 * sign * (position[pk] - 0.5))) for pk, score in fused]
         return sorted(nudged, key=lambda item: (-item[1], item[0]))
-    ordering = {"price": ("price", "id"), "-price": ("-price", "id"), "rating": ("-rating", "-review_count", "id"), "newest": ("-created_at", "-id")}[sort]
+    ordering = {
+        "price": ("price", "id"),
+        "-price": ("-price", "id"),
+        "rating": ("-rating", "-review_count", "id"),
+        "newest": ("-created_at", "-id"),
+    }[sort]
     ordered = list(Product.objects.filter(id__in=ids).order_by(*ordering).values_list("id", flat=True))
     scores = dict(fused)
     return [(pk, scores[pk]) for pk in ordered]

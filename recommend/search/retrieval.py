@@ -90,3 +90,51 @@ def keyword_candidates(text: str, *, where: Q, k: int) -> list[tuple[int, float]
     return [(pk, float(rank)) for pk, rank in qs.order_by("-rank", "id").values_list("id", "rank")[:k]]
 
 
+# --- IDF-weighted keyword ranking (SEARCH_KEYWORD_IDF, the default): rare words count more, as in BM25
+
+_df_cache: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _lexemes(text: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lexeme FROM unnest(to_tsvector('english', %s)) ORDER BY positions[1]", [text])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _idf(lexemes: list[str], version: str) -> dict[str, float]:
+    """BM25's idf per lexeme from document frequencies, cached per catalog version."""
+    missing = [lex for lex in lexemes if (version, lex) not in _df_cache]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM catalog_product WHERE is_active")
+            (total,) = cursor.fetchone()
+            for lex in missing:
+                cursor.execute(
+                    "SELECT count(*) FROM catalog_product WHERE is_active AND search_vector @@ quote_literal(%s)::tsquery",
+                    [lex],
+                )
+                (df,) = cursor.fetchone()
+                _df_cache[(version, lex)] = (float(total), int(df))
+    out = {}
+    for lex in lexemes:
+        total, df = _df_cache[(version, lex)]
+        out[lex] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+    return out
+
+
+def keyword_candidates_idf(text: str, *, where: Q, k: int, version: str) -> list[tuple[int, float]]:
+    """Like keyword_candidates, but each query term counts by its rarity (idf) times its ts_rank."""
+    from django.db.models.expressions import RawSQL
+
+    lexemes = list(dict.fromkeys(_lexemes(text)))[:16]
+    if not lexemes:
+        return []
+    idf = _idf(lexemes, version)
+    parts, params = [], []
+    for lex in lexemes:
+        parts.append("%s * ts_rank(search_vector, quote_literal(%s)::tsquery)")
+        params += [idf[lex], lex]
+    score = RawSQL(" + ".join(parts), params, output_field=FloatField())
+    query = SearchQuery(" | ".join(f"'{lex}'" for lex in lexemes), search_type="raw", config="simple")
+    qs = Product.objects.active().filter(where).filter(search_vector=query).annotate(rank=score)
+    return [(pk, float(rank)) for pk, rank in qs.order_by("-rank", "id").values_list("id", "rank")[:k]]

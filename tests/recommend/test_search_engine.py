@@ -86,3 +86,17 @@ def test_every_search_is_logged(search_catalog):
     assert log.result_ids == [hit.product.pk for hit in result.hits]
     assert log.total == result.total and log.latency_ms > 0
     assert log.parsed["slots"][0]["type"] in {"category", "department", "feature"}
+
+
+def test_keyword_ranking_weighs_rare_words_above_common_ones(search_catalog):
+    from django.db.models import Q
+
+    from catalog.models import Product
+    from recommend.search import retrieval
+
+    rows = retrieval.keyword_candidates_idf("waterproof skillet", where=Q(), k=10, version="test")
+    by_sku = dict(Product.objects.values_list("id", "sku"))
+    ranked = [by_sku[pk] for pk, _ in rows]
+    # "waterproof" is on four boots (and said twice by some); "skillet" on one product: it must lead.
+    assert ranked[0] == "K1"
+    assert set(ranked[1:]) == {"B1", "B2", "B3", "B4"}
