@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 
 import numpy as np
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -93,6 +94,8 @@ def keyword_candidates(text: str, *, where: Q, k: int) -> list[tuple[int, float]
 # --- IDF-weighted keyword ranking (SEARCH_KEYWORD_IDF, the default): rare words count more, as in BM25
 
 _df_cache: dict[tuple[str, str], tuple[float, int]] = {}
+DF_CACHE_LIMIT = 200_000
+_df_lock = threading.Lock()  # gunicorn's gthread workers share this cache
 
 
 def _lexemes(text: str) -> list[str]:
@@ -103,7 +106,10 @@ def _lexemes(text: str) -> list[str]:
 
 def _idf(lexemes: list[str], version: str) -> dict[str, float]:
     """BM25's idf per lexeme from document frequencies, cached per catalog version."""
-    missing = [lex for lex in lexemes if (version, lex) not in _df_cache]
+    with _df_lock:
+        if _df_cache and (next(iter(_df_cache))[0] != version or len(_df_cache) > DF_CACHE_LIMIT):
+            _df_cache.clear()  # the catalog changed (or the cache grew too big): counts are recomputed lazily
+        missing = [lex for lex in lexemes if (version, lex) not in _df_cache]
     if missing:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM catalog_product WHERE is_active")
@@ -117,7 +123,7 @@ def _idf(lexemes: list[str], version: str) -> dict[str, float]:
                 _df_cache[(version, lex)] = (float(total), int(df))
     out = {}
     for lex in lexemes:
-        total, df = _df_cache[(version, lex)]
+        total, df = _df_cache.get((version, lex)) or (1.0, 0)
         out[lex] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
     return out
 
