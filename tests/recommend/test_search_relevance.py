@@ -31,7 +31,7 @@ def test_recall_counts_positive_gains_only():
 def test_bm25_baseline_ranks_term_matches_first():
     bm25 = BM25Baseline(["1", "2", "3"], ["red wool scarf", "blue denim jeans", "garden hose 50 ft"])
     assert bm25.rank("wool scarves")[0] == "1"
-    assert bm25.rank("the of")[:1] in ([], ["1"], ["2"], ["3"])  # stopwords only: no crash
+    assert bm25.rank("the of") == []  # stopwords only: nothing to match, and no crash
 
 
 @pytest.mark.slow
