@@ -25,9 +25,12 @@ def celery_worker_thread(transactional_db, embedding_model):
     Tests using it must commit (transactional_db) so the worker's own connection sees their rows.
     """
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
 
     from shopguide.celery import app
 
     app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=["default", "embeddings"], shutdown_timeout=30):
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, queues=list(settings.CELERY_QUEUES_ALL), shutdown_timeout=30
+    ):
         yield app

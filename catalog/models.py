@@ -101,4 +101,8 @@ class Product(models.Model):
     def embedding_is_current(self) -> bool:
         from shopguide.embedding import model_name
 
-        return bool(self.embedding_hash) and self.embedding_hash == self.content_hash and self.embedding_model == model_name()
+        return (
+            bool(self.embedding_hash)
+            and self.embedding_hash == self.content_hash
+            and self.embedding_model == model_name()
+        )

@@ -35,6 +35,4 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(embedding__isnull=False, embedding_model=model, embedding_hash=F("content_hash"))
 
     def embedding_stale(self, model: str) -> ProductQuerySet:
-        return self.filter(
-            Q(embedding__isnull=True) | ~Q(embedding_model=model) | ~Q(embedding_hash=F("content_hash"))
-        )
+        return self.filter(Q(embedding__isnull=True) | ~Q(embedding_model=model) | ~Q(embedding_hash=F("content_hash")))

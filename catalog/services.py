@@ -67,7 +67,9 @@ def category_ensure_path(*, path: str, cache: dict[str, Category] | None = None)
         display = f" {CATEGORY_SEPARATOR} ".join(names[: depth + 1])
         category = cache.get(display)
         if category is None:
-            tree_key = "/" + "/".join(slugify(n, allow_unicode=True) or f"c{abs(hash(n))}" for n in names[: depth + 1]) + "/"
+            tree_key = (
+                "/" + "/".join(slugify(n, allow_unicode=True) or f"c{abs(hash(n))}" for n in names[: depth + 1]) + "/"
+            )
             category = Category.objects.filter(tree_key=tree_key).first()
             if category is None:
                 category = Category.objects.create(
@@ -123,7 +125,10 @@ def attribute_words(attributes: dict[str, Any]) -> list[str]:
 
 
 def search_terms_for(product: Product) -> str:
-    parts = [product.brand.name if product.brand else "", product.category.path.replace(">", " ") if product.category else ""]
+    parts = [
+        product.brand.name if product.brand else "",
+        product.category.path.replace(">", " ") if product.category else "",
+    ]
     parts += attribute_words(product.attributes or {})
     return " ".join(p for p in parts if p)
 
@@ -201,7 +206,9 @@ def _send_embed_task(ids: list[int] | None) -> None:
         embed_products.delay(product_ids=ids)
     except Exception:
         # The broker is down: the rows are saved; the periodic stale sweep embeds them later.
-        logger.warning("could not queue embedding of %s products; the stale sweep will catch up", len(ids or []) or "all")
+        logger.warning(
+            "could not queue embedding of %s products; the stale sweep will catch up", len(ids or []) or "all"
+        )
 
 
 def _product_from_input(item: ProductInput, categories: dict[str, Category], brands: dict[str, Brand]) -> Product:
@@ -259,7 +266,9 @@ def product_embed(*, product_ids: Iterable[int] | None = None, chunk_size: int =
         last_id = chunk[-1].id
         texts = [embedding_text(p) for p in chunk]
         vectors = embedding.encode(texts)
-        rows = [(p.id, _vector_literal(v), embedding.content_hash(t)) for p, t, v in zip(chunk, texts, vectors, strict=True)]
+        rows = [
+            (p.id, _vector_literal(v), embedding.content_hash(t)) for p, t, v in zip(chunk, texts, vectors, strict=True)
+        ]
         written += _write_vectors(rows, model)
         bar.update(len(chunk))
     bar.close()

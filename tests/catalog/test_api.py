@@ -49,14 +49,27 @@ def test_list_returns_active_products_with_nested_brand_and_category(api, catalo
 
 
 def test_category_filter_includes_subcategories(api, catalog):
-    assert sorted(titles(api.get("/api/v1/products", {"category": "shoes"}))) == ["Road runner", "Snow boot", "Trail runner"]
-    assert sorted(titles(api.get("/api/v1/products", {"category": "shoes-running-shoes"}))) == ["Road runner", "Trail runner"]
+    assert sorted(titles(api.get("/api/v1/products", {"category": "shoes"}))) == [
+        "Road runner",
+        "Snow boot",
+        "Trail runner",
+    ]
+    assert sorted(titles(api.get("/api/v1/products", {"category": "shoes-running-shoes"}))) == [
+        "Road runner",
+        "Trail runner",
+    ]
 
 
 def test_brand_price_rating_stock_filters_and_sorts(api, catalog):
     assert sorted(titles(api.get("/api/v1/products?brand=norvik"))) == ["Road runner", "Snow boot"]
-    assert titles(api.get("/api/v1/products", {"min_price": "70", "max_price": "130", "sort": "price"})) == ["Road runner", "Trail runner"]
-    assert titles(api.get("/api/v1/products", {"min_rating": "4.5", "sort": "-price"})) == ["Road runner", "Studio headphones"]
+    assert titles(api.get("/api/v1/products", {"min_price": "70", "max_price": "130", "sort": "price"})) == [
+        "Road runner",
+        "Trail runner",
+    ]
+    assert titles(api.get("/api/v1/products", {"min_rating": "4.5", "sort": "-price"})) == [
+        "Road runner",
+        "Studio headphones",
+    ]
     assert "Trail runner" not in titles(api.get("/api/v1/products", {"in_stock": "true"}))
 
 

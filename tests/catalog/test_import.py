@@ -14,7 +14,9 @@ from catalog.models import Brand, Category, Product
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "sku,title,description,category,brand,price,currency,rating,review_count,stock,is_active,attr.color,attr.sizes\n"
+HEADER = (
+    "sku,title,description,category,brand,price,currency,rating,review_count,stock,is_active,attr.color,attr.sizes\n"
+)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
         parser.add_argument("--no-embed", action="store_true", help="do not queue embedding of changed products")
 
-    def handle(self, *args, path: Path, format: str | None, map: list[str], skip_invalid: bool, no_embed: bool, **options) -> None:
+    def handle(
+        self, *args, path: Path, format: str | None, map: list[str], skip_invalid: bool, no_embed: bool, **options
+    ) -> None:
         mapping: dict[str, str] = {}
         for pair in map:
             field, sep, column = pair.partition("=")
