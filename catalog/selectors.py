@@ -226,6 +226,159 @@ def _band_facets(filters: ProductFilters, scope: ProductQuerySet, conditions: di
     return {"prices": prices, "ratings": ratings, "in_stock": counts["stock"]}
 
 
+# --- Facets over a few hundred candidates (search): one row fetch, counted in Python ----------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    tree_key: str | None
+    brand_slug: str | None
+    brand_name: str | None
+    price: Decimal | None
+    rating: Decimal | None
+    stock: int
+
+
+def _passes(row: _Row, filters: ProductFilters, *skip: str) -> bool:
+    if "brand" not in skip and filters.brands and row.brand_slug not in filters.brands:
+        return False
+    if "price" not in skip and not _price_ok(row.price, filters.min_price, filters.max_price):
+        return False
+    if (
+        "rating" not in skip
+        and filters.min_rating is not None
+        and (row.rating is None or row.rating < filters.min_rating)
+    ):
+        return False
+    return "stock" in skip or not filters.in_stock or row.stock > 0
+
+
+def _price_ok(price: Decimal | None, low: Decimal | None, high: Decimal | None) -> bool:
+    if low is None and high is None:
+        return True
+    return price is not None and (low is None or price >= low) and (high is None or price <= high)
+
+
+def product_facets_for_ids(*, filters: ProductFilters, ids: list[int]) -> Facets:
+    """The same counts as ``product_facets(base=Product.objects.filter(id__in=ids))``, from one query.
+
+    Search facets count a few hundred candidates: fetching them once and counting here is several
+    times faster than the five aggregate queries, which pay off only over whole categories.
+    """
+    qs = _scope(filters, Product.objects.active().filter(id__in=ids)).order_by()
+    rows = [
+        _Row(*values)
+        for values in qs.values_list("category__tree_key", "brand__slug", "brand__name", "price", "rating", "stock")
+    ]
+    return Facets(
+        categories=_category_facet_rows(filters, [r for r in rows if _passes(r, filters)]),
+        brands=_brand_facet_rows(filters, [r for r in rows if _passes(r, filters, "brand")]),
+        **_band_facets_rows(filters, rows),
+    )
+
+
+def _category_facet_rows(filters: ProductFilters, rows: list[_Row]) -> list[FacetOption]:
+    parent = filters.category
+    children = list(
+        Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
+    )
+    if not children:
+        return []
+    segments = (parent.depth + 2) if parent is not None else 1
+    per_child: dict[str, int] = {}
+    for row in rows:
+        if row.tree_key is None:
+            continue
+        parts = row.tree_key.strip("/").split("/")
+        if len(parts) >= segments:
+            key = "/" + "/".join(parts[:segments]) + "/"
+            per_child[key] = per_child.get(key, 0) + 1
+    options = [FacetOption(key=c.slug, label=c.name, count=per_child.get(c.tree_key, 0)) for c in children]
+    return sorted(options, key=lambda o: o.label.casefold())
+
+
+def _brand_facet_rows(filters: ProductFilters, rows: list[_Row]) -> list[FacetOption]:
+    counts: dict[str, list] = {}
+    for row in rows:
+        if row.brand_slug is not None:
+            entry = counts.setdefault(row.brand_slug, [row.brand_name, 0])
+            entry[1] += 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1][1], item[1][0]))[:BRAND_FACET_SIZE]
+    options = [(slug, name, n) for slug, (name, n) in ordered]
+    selected = set(filters.brands)
+    missing = selected - {slug for slug, _, _ in options}
+    if missing:
+        for brand in Brand.objects.filter(slug__in=missing).order_by("name"):
+            options.append((brand.slug, brand.name, counts.get(brand.slug, [None, 0])[1]))
+    return [FacetOption(key=slug, label=name, count=n, selected=slug in selected) for slug, name, n in options]
+
+
+def _percentiles(values: list[Decimal], fractions: tuple[float, ...]) -> list[Decimal]:
+    """Postgres' percentile_disc: the first value whose cumulative share reaches the fraction."""
+    values = sorted(values)
+    return [values[max(0, math.ceil(f * len(values)) - 1)] for f in fractions] if values else []
+
+
+def _bands_from_quantiles(quantiles: list[Decimal]) -> list[tuple[Decimal | None, Decimal | None]]:
+    bounds = sorted({b for b in (_nice(Decimal(v)) for v in quantiles if v is not None) if b > 0})
+    if not bounds:
+        return []
+    edges: list[Decimal | None] = [None, *bounds, None]
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _band_facets_rows(filters: ProductFilters, rows: list[_Row]) -> dict:
+    bands = _bands_from_quantiles(_percentiles([r.price for r in rows if r.price is not None], PRICE_QUANTILES))
+    options: list[tuple[str, str, Decimal | None, Decimal | None, bool]] = []
+    for low, high in bands:
+        max_price = high - CENT if high is not None else None
+        selected = filters.min_price == low and filters.max_price == max_price
+        options.append(
+            (
+                price_band_key(low, max_price),
+                price_range_label(low, high, upper_exclusive=True),
+                low,
+                max_price,
+                selected,
+            )
+        )
+    has_price = filters.min_price is not None or filters.max_price is not None
+    if has_price and not any(o[4] for o in options):
+        options.append(
+            (
+                price_band_key(filters.min_price, filters.max_price),
+                price_range_label(filters.min_price, filters.max_price),
+                filters.min_price,
+                filters.max_price,
+                True,
+            )
+        )
+    thresholds = list(RATING_THRESHOLDS)
+    if filters.min_rating is not None and filters.min_rating not in thresholds:
+        thresholds.append(filters.min_rating)
+        thresholds.sort(reverse=True)
+
+    but_price = [r for r in rows if _passes(r, filters, "price")]
+    but_rating = [r for r in rows if _passes(r, filters, "rating")]
+    but_stock = [r for r in rows if _passes(r, filters, "stock")]
+    prices = [
+        FacetOption(
+            key=key, label=label, count=sum(1 for r in but_price if _price_ok(r.price, low, high)), selected=selected
+        )
+        for key, label, low, high, selected in options
+    ]
+    ratings = [
+        FacetOption(
+            key=_plain(t),
+            label=f"{_plain(t)}★ & up",
+            count=sum(1 for r in but_rating if r.rating is not None and r.rating >= t),
+            selected=t == filters.min_rating,
+        )
+        for t in thresholds
+    ]
+    return {"prices": prices, "ratings": ratings, "in_stock": sum(1 for r in but_stock if r.stock > 0)}
+
+
 def _price_q(low: Decimal | None, high: Decimal | None) -> Q:
     q = Q()
     if low is not None:
@@ -244,13 +397,7 @@ def price_bands(qs: ProductQuerySet) -> list[tuple[Decimal | None, Decimal | Non
     exclusive, and a band's filter is ``max_price = high - 0.01`` so no product counts twice.
     """
     quantiles = qs.aggregate(q=_Percentiles("price", PRICE_QUANTILES))["q"]
-    if not quantiles:
-        return []
-    bounds = sorted({b for b in (_nice(Decimal(v)) for v in quantiles if v is not None) if b > 0})
-    if not bounds:
-        return []
-    edges: list[Decimal | None] = [None, *bounds, None]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    return _bands_from_quantiles(quantiles or [])
 
 
 def _nice(value: Decimal) -> Decimal:

@@ -389,7 +389,13 @@ def _keyword_hits(product: Product, text: str) -> list[str]:
 
 
 def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Facets:
-    """Facet counts over every candidate of this search (not just the page)."""
+    """Facet counts over every candidate of this search (not just the page).
+
+    Counted as if the UI selections were lifted one facet at a time (ticking brand A still shows
+    brand B's count), so the candidates are those of the words (and the category being browsed):
+    when the shopper has ticked a brand, price, rating or stock box, the search runs once more
+    without those ticks.
+    """
     category = selectors.category_by_slug(filters.category) if filters.category else None
     facet_filters = selectors.ProductFilters(
         category=category,
@@ -399,7 +405,13 @@ def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Fac
         min_rating=filters.min_rating,
         in_stock=filters.in_stock,
     )
-    return selectors.product_facets(filters=facet_filters, base=Product.objects.filter(id__in=result.candidate_ids))
+    ids = result.candidate_ids
+    ticked = [c for c in result.constraints if c.source == "filter" and c.kind != "category"]
+    if ticked:
+        untouched = [c for c in result.constraints if not any(c is t for t in ticked)]
+        fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched))
+        ids = [pk for pk, _ in fused]
+    return selectors.product_facets_for_ids(filters=facet_filters, ids=ids)
 
 
 def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> None:

@@ -429,3 +429,33 @@ def test_attribute_rows_pretty_print():
     )
     assert rows == [("Material", "aluminium"), ("RAM", "16 GB"), ("Storage", "512 GB")]
     assert features == ["Backlit keyboard"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"brands": ("trailcraft",)},
+        {"brands": ("trailcraft", "volt"), "in_stock": True},
+        {"min_price": Decimal("40"), "max_price": Decimal("120")},
+        {"min_rating": Decimal("4")},
+        {"min_rating": Decimal("3.5"), "brands": ("stride",)},
+        {"category": "shoes", "brands": ("stride",), "max_price": Decimal("99.99")},
+        {"category": "running", "in_stock": True},
+    ],
+)
+def test_facets_for_candidate_ids_match_the_sql_facets(shop, filters):
+    """Search counts its few hundred candidates in Python: the numbers must be the category pages' own."""
+    from catalog.models import Product
+    from catalog.selectors import product_facets_for_ids
+
+    for price in ("12", "18", "35", "60", "95", "210"):
+        ProductFactory(category=shop["laptops"], brand=shop["brands"][2], price=Decimal(price), rating=Decimal("3.9"))
+    if "category" in filters:
+        filters = {**filters, "category": shop[filters["category"]]}
+    chosen = ProductFilters(**filters)
+    ids = list(Product.objects.exclude(title="Tempo Trainer").values_list("id", flat=True))
+    in_python = product_facets_for_ids(filters=chosen, ids=ids)
+    in_sql = product_facets(filters=chosen, base=Product.objects.filter(id__in=ids))
+    assert in_python == in_sql
+    assert in_python.prices and any(o.count for o in in_python.brands)

@@ -72,6 +72,19 @@ def test_facets_count_all_candidates(search_catalog):
     assert sum(brands.values()) == result.total
 
 
+def test_ticking_a_brand_keeps_the_other_brands_countable(search_catalog):
+    """Brands are alternatives: after ticking Altura the shopper still sees Norvik's count, to add it."""
+    untouched = search(q="running shoes")
+    ticked = search(q="running shoes", filters=SearchFilters(brands=("altura",)))
+    assert {hit.product.brand.slug for hit in ticked.hits} == {"altura"}
+    counts = {option.key: (option.count, option.selected) for option in ticked.facets.brands}
+    assert counts["altura"] == (2, True)
+    assert counts["norvik"][0] == {o.key: o.count for o in untouched.facets.brands}["norvik"] >= 1
+    assert not counts["norvik"][1]
+    # Other facets count under the ticked brand: the price bands add up to what is listed.
+    assert sum(option.count for option in ticked.facets.prices) == ticked.total
+
+
 def test_pagination(search_catalog):
     first = search(q="shoes boots", page_size=3)
     second = search(q="shoes boots", page_size=3, page=2)
