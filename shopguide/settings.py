@@ -193,3 +193,5 @@ SEARCH_FUSION_WEIGHTS = {
 }
 # Keyword candidates ranked by BM25-style idf × ts_rank per term (plain ts_rank_cd when false).
 SEARCH_KEYWORD_IDF = env.bool("SEARCH_KEYWORD_IDF", default=True)
+# Re-rank the fused candidates with the learned linear model in recommend/search/ranker.json (when present).
+SEARCH_RERANK = env.bool("SEARCH_RERANK", default=True)

@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from catalog import selectors
 from catalog.models import Product
-from recommend.search import retrieval
+from recommend.search import rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
 
@@ -256,6 +256,9 @@ def search(
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
         fused, dense, keyword = _retrieve(text, _where(constraints))
+    ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
+    if ranker is not None and fused:
+        fused = _rerank(fused, text, dense, keyword, ranker)
 
     ranked = _sort(fused, sort, parsed)
     total = len(ranked)
@@ -310,6 +313,28 @@ def _retrieve(text: str, where: Q) -> tuple[list[tuple[int, float]], dict[int, t
         scores[pk] = scores.get(pk, 0.0) + weights["keyword"] / (RRF_K + rank)
     fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return fused, dense, keyword
+
+
+def _rerank(
+    fused: list[tuple[int, float]],
+    text: str,
+    dense: dict[int, tuple[int, float]],
+    keyword: dict[int, int],
+    ranker: rerank.Ranker,
+) -> list[tuple[int, float]]:
+    from recommend.search.vocabulary import catalog_version
+
+    ids = [pk for pk, _ in fused]
+    features = rerank.candidate_features(
+        ids,
+        text=text,
+        vector=retrieval.query_vector(text),
+        idf=retrieval.query_idf(text, catalog_version()),
+        dense=dense,
+        keyword=keyword,
+        lengths=retrieval.average_lengths(catalog_version()),
+    )
+    return rerank.rerank(ids, features, ranker)
 
 
 def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> list[tuple[int, float]]:

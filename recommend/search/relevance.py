@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import statistics
 import time
 from collections.abc import Callable
@@ -32,6 +33,27 @@ def read_judgements(folder: Path) -> Judgements:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             qrels.setdefault(row["query_id"], {})[row["product_id"]] = float(row["relevance"]) - 1.0
     return Judgements(queries={q: t for q, t in queries.items() if q in qrels}, qrels=qrels)
+
+
+def database_name(folder: Path) -> str:
+    """Each judged set gets a database of its own, apart from the shop's catalog."""
+    return "shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower())
+
+
+def load_judged_catalog(folder: Path, *, write: Callable[[str], object] = print):
+    """Load and embed ``folder/products.tsv`` into the current database (a re-run changes nothing)."""
+    from catalog import importers, services
+    from recommend.search import vocabulary
+
+    parsed = importers.parse_file(folder / "products.tsv", fmt="tsv", mapping={"sku": "product_id"})
+    if parsed.errors:
+        write(f"{len(parsed.errors)} product rows skipped, e.g. {parsed.errors[0]}")
+    result = services.product_upsert_many(items=parsed.items, embed=False, progress=True)
+    write(f"catalog: {len(parsed.items)} products ({result.created} new)")
+    embedded = services.product_embed(progress=True)
+    write(f"embedded {embedded} products (0 means every vector was current)")
+    vocabulary.pin(vocabulary.catalog_vocabulary())
+    return parsed
 
 
 def ndcg_at(ranked: list[str], gains: dict[str, float], k: int = 10) -> float:

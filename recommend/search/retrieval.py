@@ -28,10 +28,15 @@ QUERY_VECTOR_TTL = 7 * 24 * 3600
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def query_vector_key(text: str) -> str:
+    normalised = " ".join(text.casefold().split())
+    return "qvec:" + hashlib.sha256(f"{embedding.model_name()}\n{normalised}".encode()).hexdigest()
+
+
 def query_vector(text: str) -> np.ndarray:
     """The query's embedding, cached in Redis by normalised text and model (a miss costs ~10 ms)."""
     normalised = " ".join(text.casefold().split())
-    key = "qvec:" + hashlib.sha256(f"{embedding.model_name()}\n{normalised}".encode()).hexdigest()
+    key = query_vector_key(normalised)
     try:
         cached = cache.get(key)
     except Exception:  # Redis down: encode, and serve anyway
@@ -128,14 +133,45 @@ def _idf(lexemes: list[str], version: str) -> dict[str, float]:
     return out
 
 
-def keyword_candidates_idf(text: str, *, where: Q, k: int, version: str) -> list[tuple[int, float]]:
+_lengths_cache: dict[str, tuple[float, float]] = {}
+
+
+def average_lengths(version: str) -> tuple[float, float]:
+    """(lexemes per product, words per title) over active products, for BM25; a sample past 50,000."""
+    cached = _lengths_cache.get(version)
+    if cached is not None:
+        return cached
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalog_product")
+        (total,) = cursor.fetchone()
+        sample = "TABLESAMPLE SYSTEM (5)" if total > 50_000 else ""
+        cursor.execute(
+            f"""SELECT avg(length(search_vector)), avg(array_length(regexp_split_to_array(trim(title), '\\s+'), 1))
+                  FROM catalog_product {sample} WHERE is_active"""
+        )
+        lexemes, words = cursor.fetchone()
+    value = (float(lexemes or 1.0), float(words or 1.0))
+    _lengths_cache.clear()
+    _lengths_cache[version] = value
+    return value
+
+
+def query_idf(text: str, version: str) -> dict[str, float]:
+    """The query's lexemes (Postgres' English stemming, at most 16), in order, each with its idf."""
+    lexemes = list(dict.fromkeys(_lexemes(text)))[:16]
+    return _idf(lexemes, version) if lexemes else {}
+
+
+def keyword_candidates_idf(
+    text: str, *, where: Q, k: int, version: str, idf: dict[str, float] | None = None
+) -> list[tuple[int, float]]:
     """Like keyword_candidates, but each query term counts by its rarity (idf) times its ts_rank."""
     from django.db.models.expressions import RawSQL
 
-    lexemes = list(dict.fromkeys(_lexemes(text)))[:16]
+    idf = query_idf(text, version) if idf is None else idf
+    lexemes = list(idf)
     if not lexemes:
         return []
-    idf = _idf(lexemes, version)
     parts, params = [], []
     for lex in lexemes:
         parts.append("%s * ts_rank(search_vector, quote_literal(%s)::tsquery)")

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from catalog import importers, services
 from catalog.models import Product
 from recommend.search import relevance, vocabulary
 from recommend.search.engine import search
@@ -33,22 +31,14 @@ class Command(BaseCommand):
         if limit:
             judgements.queries = dict(list(judgements.queries.items())[:limit])
 
-        database = "shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower())
         try:
-            with separate_database(database):
+            with separate_database(relevance.database_name(folder)):
                 self._evaluate(folder, judgements, as_json)
         finally:
             vocabulary.reset()
 
     def _evaluate(self, folder: Path, judgements: relevance.Judgements, as_json: bool) -> None:
-        parsed = importers.parse_file(folder / "products.tsv", fmt="tsv", mapping={"sku": "product_id"})
-        if parsed.errors:
-            self.stderr.write(f"{len(parsed.errors)} product rows skipped, e.g. {parsed.errors[0]}")
-        result = services.product_upsert_many(items=parsed.items, embed=False, progress=True)
-        self.stdout.write(f"catalog: {len(parsed.items)} products ({result.created} new)")
-        embedded = services.product_embed(progress=True)
-        self.stdout.write(f"embedded {embedded} products (0 means every vector was current)")
-        vocabulary.pin(vocabulary.catalog_vocabulary())
+        parsed = relevance.load_judged_catalog(folder, write=self.stdout.write)
 
         sku_by_id = dict(Product.objects.values_list("id", "sku"))
 

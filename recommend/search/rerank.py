@@ -1,0 +1,153 @@
+"""Re-ranking the fused candidates with a small linear model over features a merchandiser can read.
+
+Reciprocal rank fusion sees only ranks. The re-ranker also sees how close in meaning each candidate
+is, how much of the query's weight (idf) its *title* carries rather than its description, whether
+the numbers asked for (sizes, part numbers: "2x4", "3/4 in") appear, and how long the title is. One
+SQL query computes the features for every candidate; the weights are learned offline from judged
+queries (``python manage.py train_ranker DIR…``) and live in ``ranker.json`` beside this file, so a
+re-ranker is a dozen numbers anyone can inspect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from django.db import connection
+
+FEATURES = (
+    "rrf_dense",  # 1 / (60 + rank in the vector list), 0 when absent
+    "rrf_keyword",  # 1 / (60 + rank in the full-text list), 0 when absent
+    "similarity",  # cosine of query and product vectors
+    "similarity_gap",  # similarity minus the best candidate's: how far behind the closest match
+    "keyword",  # idf-weighted ts_rank, divided by the best candidate's
+    "title_coverage",  # share of the query's idf found in the title
+    "coverage",  # share of the query's idf found anywhere (title, brand/category/attributes, description)
+    "numbers",  # share of the query's numbers found in the title (0 when the query has none)
+    "title_words",  # log(1 + words in the title)
+    "bm25",  # Okapi BM25 over all fields (k1 1.2, b 0.75), divided by the best candidate's
+    "bm25_title",  # BM25 over the title alone, divided by the best candidate's
+)
+K1, B = 1.2, 0.75
+WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
+NUMBER_RE = re.compile(r"\d+(?:[./]\d+)*")
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Ranker:
+    weights: np.ndarray
+    trained_on: str = ""
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return features @ self.weights
+
+
+def rrf_only() -> Ranker:
+    """The plain fusion as a ranker: what search does without learned weights."""
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("rrf_dense")] = 1.0
+    weights[FEATURES.index("rrf_keyword")] = 1.0
+    return Ranker(weights, "reciprocal rank fusion")
+
+
+@cache
+def learned() -> Ranker | None:
+    if not WEIGHTS_FILE.exists():
+        return None
+    data = json.loads(WEIGHTS_FILE.read_text())
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{WEIGHTS_FILE.name} was trained on other features: retrain with `manage.py train_ranker`")
+    return Ranker(np.array(data["weights"], dtype=float), data.get("trained_on", ""))
+
+
+def query_numbers(text: str) -> set[str]:
+    return set(NUMBER_RE.findall(text.casefold()))
+
+
+def candidate_features(
+    ids: list[int],
+    *,
+    text: str,
+    vector: np.ndarray,
+    idf: dict[str, float],
+    dense: dict[int, tuple[int, float]],
+    keyword: dict[int, int],
+    lengths: tuple[float, float] = (1.0, 1.0),
+) -> np.ndarray:
+    """One row of FEATURES per id, in the order of ``ids``; ``lengths``: the catalog's average number of
+    lexemes per product and of words per title (BM25's length normalisation)."""
+    if not ids:
+        return np.zeros((0, len(FEATURES)))
+    lexemes = list(idf)
+    total_idf = sum(idf.values()) or 1.0
+    params: list = []
+    rank_sql = title_sql = any_sql = "0"
+    if lexemes:
+        rank_sql = " + ".join(["%s * ts_rank(search_vector, quote_literal(%s)::tsquery)"] * len(lexemes))
+        title_sql = " + ".join(["%s * (search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
+        any_sql = " + ".join(["%s * (search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
+    pairs = [v for lex in lexemes for v in (idf[lex], lex)]
+    params = [_vector_literal(vector), *pairs, *pairs, *pairs, ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT id, title, 1 - (embedding <=> %s::vector), {rank_sql}, {title_sql}, {any_sql},
+                       length(search_vector)
+                  FROM catalog_product WHERE id = ANY(%s)""",
+            params,
+        )
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        # Term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
+        tf: dict[int, dict[str, tuple[int, int]]] = {}
+        if lexemes:
+            cursor.execute(
+                """SELECT p.id, u.lexeme, cardinality(u.positions), cardinality(array_positions(u.weights, 'A'))
+                     FROM catalog_product p CROSS JOIN LATERAL unnest(p.search_vector) u
+                    WHERE p.id = ANY(%s) AND u.lexeme = ANY(%s)""",
+                [ids, lexemes],
+            )
+            for pk, lexeme, count, in_title in cursor.fetchall():
+                tf.setdefault(pk, {})[lexeme] = (count, in_title)
+
+    numbers = query_numbers(text)
+    out = np.zeros((len(ids), len(FEATURES)))
+    avg_lexemes, avg_title = max(lengths[0], 1.0), max(lengths[1], 1.0)
+    for i, pk in enumerate(ids):
+        title, similarity, rank, in_title, anywhere, n_lexemes = rows.get(pk, ("", None, 0.0, 0.0, 0.0, 0))
+        out[i, 0] = 1.0 / (RRF_K + dense[pk][0]) if pk in dense else 0.0
+        out[i, 1] = 1.0 / (RRF_K + keyword[pk]) if pk in keyword else 0.0
+        out[i, 2] = float(similarity) if similarity is not None else 0.0
+        out[i, 4] = float(rank or 0.0)
+        out[i, 5] = float(in_title or 0.0) / total_idf
+        out[i, 6] = float(anywhere or 0.0) / total_idf
+        if numbers:
+            out[i, 7] = len(numbers & set(NUMBER_RE.findall(title.casefold()))) / len(numbers)
+        words = len(title.split())
+        out[i, 8] = np.log1p(words)
+        norm_all = K1 * (1 - B + B * (n_lexemes or 0) / avg_lexemes)
+        norm_title = K1 * (1 - B + B * words / avg_title)
+        for lexeme, (count, count_title) in tf.get(pk, {}).items():
+            out[i, 9] += idf[lexeme] * count * (K1 + 1) / (count + norm_all)
+            if count_title:
+                out[i, 10] += idf[lexeme] * count_title * (K1 + 1) / (count_title + norm_title)
+    out[:, 3] = out[:, 2] - out[:, 2].max()
+    for column in (4, 9, 10):
+        best = out[:, column].max()
+        if best > 0:
+            out[:, column] /= best
+    return out
+
+
+def rerank(ids: list[int], features: np.ndarray, ranker: Ranker) -> list[tuple[int, float]]:
+    """(id, score) best first; ties keep the fused order."""
+    scores = ranker.score(features)
+    order = sorted(range(len(ids)), key=lambda i: (-scores[i], i))
+    return [(ids[i], float(scores[i])) for i in order]
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"

@@ -1,0 +1,105 @@
+"""The learned re-ranker: its features mean what they say, and training writes weights that do no worse."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from catalog.models import Product
+from recommend.search import engine, rerank, retrieval
+from recommend.search.vocabulary import catalog_version
+
+pytestmark = pytest.mark.django_db
+
+
+def _features(text: str) -> dict[str, dict[str, float]]:
+    """Features of every fused candidate of ``text``, by SKU."""
+    fused, dense, keyword = engine._retrieve(text, engine._where([]))
+    ids = [pk for pk, _ in fused]
+    matrix = rerank.candidate_features(
+        ids,
+        text=text,
+        vector=retrieval.query_vector(text),
+        idf=retrieval.query_idf(text, catalog_version()),
+        dense=dense,
+        keyword=keyword,
+        lengths=retrieval.average_lengths(catalog_version()),
+    )
+    skus = dict(Product.objects.filter(id__in=ids).values_list("id", "sku"))
+    return {skus[pk]: dict(zip(rerank.FEATURES, row, strict=True)) for pk, row in zip(ids, matrix, strict=True)}
+
+
+def test_title_features_tell_a_title_match_from_a_description_match(search_catalog):
+    features = _features("waterproof hiking boots")
+    assert features["B1"]["title_coverage"] == pytest.approx(1.0)  # all three words in its title
+    assert features["B3"]["title_coverage"] == pytest.approx(1.0)
+    # B2's title says "Hiking Boots" but "waterproof" only in its description.
+    assert 0 < features["B2"]["title_coverage"] < 1 and features["B2"]["coverage"] == pytest.approx(1.0)
+    assert features["B1"]["bm25_title"] > features["B2"]["bm25_title"]
+    assert max(f["bm25"] for f in features.values()) == pytest.approx(1.0)  # normalised per query
+    best = max(features.values(), key=lambda f: f["similarity"])
+    assert best["similarity_gap"] == 0.0 and all(f["similarity_gap"] <= 0 for f in features.values())
+
+
+def test_numbers_feature_counts_the_sizes_asked_for(search_catalog):
+    features = _features("12 inch skillet")
+    assert features["K1"]["numbers"] == 1.0
+    assert all(f["numbers"] == 0.0 for sku, f in features.items() if sku != "K1")
+
+
+def test_rerank_orders_by_the_weighted_features_and_keeps_ties_in_fused_order():
+    features = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    ranker = rerank.Ranker(np.array([2.0, 1.0]))
+    assert [pk for pk, _ in rerank.rerank([10, 20, 30], features, ranker)] == [20, 10, 30]
+
+
+def test_search_applies_the_learned_ranker(search_catalog, settings, monkeypatch):
+    """With a ranker that only values title coverage, products whose titles hold every word lead."""
+    weights = np.zeros(len(rerank.FEATURES))
+    weights[rerank.FEATURES.index("title_coverage")] = 1.0
+    weights[rerank.FEATURES.index("rrf_dense")] = 1e-3  # breaks ties only
+    monkeypatch.setattr(rerank, "learned", lambda: rerank.Ranker(weights, "test"))
+    settings.SEARCH_RERANK = True
+    top = [hit.product.sku for hit in engine.search(q="leather running shoes", log=False).hits]
+    assert top[0] == "R2"  # "Tempo Women's Leather Running Shoes": the only title with all three words
+    settings.SEARCH_RERANK = False
+    plain = [hit.product.pk for hit in engine.search(q="leather running shoes", log=False).hits]
+    fused, _, _ = engine._retrieve("leather running shoes", engine._where([]))
+    assert plain == [pk for pk, _ in fused][: len(plain)]  # switched off: the fused order, untouched
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_train_ranker_writes_weights_that_fit_at_least_as_well_as_fusion(tmp_path: Path, embedding_model):
+    (tmp_path / "products.tsv").write_text(
+        "product_id\ttitle\tdescription\n"
+        "p1\tStainless steel kitchen sink\tdouble bowl, fits a 33 inch cabinet\n"
+        "p2\tGarden hose 50 ft\tkink free hose for the garden\n"
+        "p3\tGarden hose 100 ft\tlong kink free hose\n"
+        "p4\tLED ceiling light\twarm white, replaces a kitchen ceiling fixture\n"
+        "p5\tKitchen faucet with sprayer\tfor any kitchen sink\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "queries.tsv").write_text(
+        "query_id\tquery\nq1\tkitchen sink\nq2\tgarden hose 100 ft\nq3\tceiling light\nq4\tkitchen faucet\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "qrels.tsv").write_text(
+        "query_id\tproduct_id\trelevance\n"
+        "q1\tp1\t3\nq1\tp5\t1.5\nq2\tp3\t3\nq2\tp2\t2\nq3\tp4\t3\nq4\tp5\t3\nq4\tp1\t1\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    target = tmp_path / "ranker.json"
+    call_command("train_ranker", str(tmp_path), "--folds", "2", "--out", str(target), stdout=out)
+    body = json.loads(target.read_text())
+    assert body["features"] == list(rerank.FEATURES) and len(body["weights"]) == len(rerank.FEATURES)
+    assert tmp_path.name in body["trained_on"]
+    fitted = body["ndcg@10_train"][tmp_path.name]
+    assert 0.9 <= fitted <= 1.0
+    assert "fusion (cv)" in out.getvalue() and "learned (cv)" in out.getvalue()
