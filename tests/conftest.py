@@ -1,4 +1,4 @@
-"""A small, embedded catalog for search tests: real model, real Postgres, real vectors."""
+"""A small, embedded catalog for search tests (tests/recommend, tests/e2e): real model, real Postgres, real vectors."""
 
 from __future__ import annotations
 
