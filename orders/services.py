@@ -124,9 +124,7 @@ def cart_line_set_quantity(
         cart.save(update_fields=["updated_at"])
         event_record_many(
             shopper=shopper,
-            events=[
-                EventInput(kind=kind, product_id=product_id, surface=_surface(surface), price=line.product.price)
-            ],
+            events=[EventInput(kind=kind, product_id=product_id, surface=_surface(surface), price=line.product.price)],
         )
     return line
 
@@ -233,7 +231,8 @@ def order_cancel(*, shopper: Shopper, number: str) -> Order:
             raise OrderError("not_found", "No such order.")
         if order.status != Order.Status.PLACED:
             raise OrderError(
-                "not_cancellable", f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled."
+                "not_cancellable",
+                f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.",
             )
         _restore_stock(order)
         order.status = Order.Status.CANCELLED

@@ -85,7 +85,9 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404("No such order.")
     return render(
-        request, "orders/order_detail.html", {**storefront_context(), "order": order, "status_help": STATUS_HELP.get(order.status, "")}
+        request,
+        "orders/order_detail.html",
+        {**storefront_context(), "order": order, "status_help": STATUS_HELP.get(order.status, "")},
     )
 
 

@@ -30,7 +30,12 @@ def test_sign_up_creates_the_account_and_signs_in():
     client = Client()
     response = client.post(
         "/account/signup/",
-        {"username": "carol", "email": "carol@example.com", "password1": "a-long-pass-9876", "password2": "a-long-pass-9876"},
+        {
+            "username": "carol",
+            "email": "carol@example.com",
+            "password1": "a-long-pass-9876",
+            "password2": "a-long-pass-9876",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/account/"
     assert get_user_model().objects.get(username="carol").email == "carol@example.com"
@@ -42,7 +47,12 @@ def test_sign_up_creates_the_account_and_signs_in():
 def test_sign_up_errors_are_shown_and_nothing_is_created(alice):
     response = Client().post(
         "/account/signup/",
-        {"username": "dave", "email": "alice@example.com", "password1": "a-long-pass-9876", "password2": "different-1234"},
+        {
+            "username": "dave",
+            "email": "alice@example.com",
+            "password1": "a-long-pass-9876",
+            "password2": "different-1234",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 400

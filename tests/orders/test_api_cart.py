@@ -51,7 +51,9 @@ def test_add_change_remove_round_trip(alice, shelf):
 
 def test_surface_is_recorded_and_an_unknown_one_is_invalid(alice, shelf):
     api = _api(alice)
-    api.post("/api/v1/cart/lines", {"product_id": shelf["mug"].pk, "surface": "assistant", "position": 2}, format="json")
+    api.post(
+        "/api/v1/cart/lines", {"product_id": shelf["mug"].pk, "surface": "assistant", "position": 2}, format="json"
+    )
     assert Event.objects.get(shopper=alice).surface == "assistant"
     response = api.post("/api/v1/cart/lines", {"product_id": shelf["mug"].pk, "surface": "nowhere"}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "invalid"

@@ -138,7 +138,9 @@ def test_cart_line_add_goes_to_the_callers_cart(world, caller):
     response = world["clients"][caller].post("/api/v1/cart/lines", {"product_id": kettle}, format="json")
     assert response.status_code == 201
     titles = sorted(line["title"] for line in response.json()["lines"])
-    alice_titles = sorted(CartLine.objects.filter(cart__shopper=world["alice"]).values_list("product__title", flat=True))
+    alice_titles = sorted(
+        CartLine.objects.filter(cart__shopper=world["alice"]).values_list("product__title", flat=True)
+    )
     if caller == "owner":
         assert titles == alice_titles == ["Steel kettle", "Stoneware mug"]
     else:
