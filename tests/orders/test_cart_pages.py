@@ -76,7 +76,7 @@ def test_next_never_redirects_off_site(shelf):
     assert response["Location"] == "/cart/"
 
 
-def test_category_and_search_cards_carry_the_surface(shelf):
+def test_category_cards_carry_the_surface_and_position(shelf):
     html = Client().get(f"/c/{shelf['mug'].category.slug}/").content.decode()
     assert 'name="surface" value="category"' in html and 'name="position" value="1"' in html
 
