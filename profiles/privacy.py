@@ -254,8 +254,9 @@ _EXPLICIT_MODELS = {"profiles.shopper", "profiles.profile", "profiles.event"}
 
 def _personal_rows(user: AbstractBaseUser) -> dict[type[Model], list[Model] | Any]:
     """Every row that deleting this user removes, by model: querysets or lists of instances."""
-    collector = Collector(using=router.db_for_write(type(user)))
-    collector.collect([user])
+    user_model = get_user_model()
+    collector = Collector(using=router.db_for_write(user_model))
+    collector.collect([user_model.objects.get(pk=user.pk)])  # a real instance, not request.user's lazy proxy
     rows: dict[type[Model], Any] = {}
     for model, instances in collector.data.items():
         rows[model] = sorted(instances, key=lambda o: o.pk)
@@ -307,7 +308,7 @@ def user_data_export(*, user: AbstractBaseUser) -> dict[str, Any]:
             "graph_vector": _vector(profile.graph_vector),
             "graph_trained_at": profile.graph_trained_at,
         }
-    user_label = type(user)._meta.label_lower
+    user_label = get_user_model()._meta.label_lower
     for model, objs in _personal_rows(user).items():
         label = model._meta.label_lower
         if label in _EXPLICIT_MODELS or label == user_label or not objs:
@@ -326,7 +327,7 @@ class ErasureResult:
 
 def erasure_preview(*, user: AbstractBaseUser) -> list[tuple[str, int]]:
     """What erasing would delete besides the account itself, as ("search logs", 17), for the confirmation step."""
-    hidden = {type(user)._meta.label_lower, "profiles.shopper"}  # both are "your account" to a person
+    hidden = {get_user_model()._meta.label_lower, "profiles.shopper"}  # both are "your account" to a person
     counts = []
     for model, objs in _personal_rows(user).items():
         if model._meta.label_lower in hidden or not len(objs):

@@ -3,6 +3,7 @@ modules in this folder have their own fixtures)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,8 @@ from orders.models import Cart, CartLine, Order, OrderLine
 from profiles.models import Event, Profile, Shopper
 from recommend.models import SearchLog
 from tests.factories import BrandFactory, CategoryFactory, EventFactory, ProductFactory, ShopperFactory, UserFactory
+
+_serial = itertools.count(1)
 
 
 @dataclass
@@ -48,13 +51,10 @@ def person(username: str, *, staff: bool = False, with_profile: bool = True) -> 
     names = catalog_for_interests()
     user = UserFactory(username=username, email=f"{username}@mail.example", is_staff=staff, first_name=username.title())
     shopper = ShopperFactory(user=user, session_key=f"anon-key-{username}")
+    n = next(_serial)  # products are the shop's, not the person's: nothing in them may name the person
     products = [
-        ProductFactory(
-            sku=f"{username}-P1", title=f"Trail Runner for {username}", category=names["running"], brand=names["acme"]
-        ),
-        ProductFactory(
-            sku=f"{username}-P2", title=f"Summit Boot for {username}", category=names["hiking"], brand=names["trailco"]
-        ),
+        ProductFactory(sku=f"PRIV-{n}-1", title=f"Trail Runner {n}", category=names["running"], brand=names["acme"]),
+        ProductFactory(sku=f"PRIV-{n}-2", title=f"Summit Boot {n}", category=names["hiking"], brand=names["trailco"]),
     ]
     secret = f"size 11 insoles for {username}"
     now = timezone.now()
