@@ -45,7 +45,8 @@ def _interests_response(request: HtmxHttpRequest, *, error: str = "", status: in
     summary = privacy.interests_summary(shopper=shopper_for_request(request))
     context = {"summary": summary, "sentences": _sentences(summary), "error": error}
     if wants_partial(request):
-        response = render(request, "profiles/interests.html#interests", context, status=status)
+        # htmx swaps only 2xx responses: the region carries the error message itself (role="alert").
+        response = render(request, "profiles/interests.html#interests", context)
     else:
         response = render(request, "profiles/interests.html", context | storefront_context(), status=status)
     patch_vary_headers(response, ["HX-Request"])

@@ -110,6 +110,14 @@ def test_pause_and_resume(client, alice):
     assert Shopper.objects.get(pk=alice.shopper.pk).personalization_paused is False
 
 
+def test_htmx_gets_the_error_inside_the_region(client, alice):
+    response = client.post("/account/interests/remove", {"interest": "nonsense"}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200  # htmx leaves the page alone on a 4xx
+    assert 'role="alert">That interest could not be removed.' in response.content.decode()
+    assert Profile.objects.get(shopper=alice.shopper).removed_interests == []
+
+
 def test_pause_needs_a_clear_choice(client, alice):
     response = client.post("/account/interests/personalization", {"paused": "maybe"})
 
