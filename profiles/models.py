@@ -27,7 +27,8 @@ class Shopper(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.user.get_username() if self.user_id else f"session {self.session_key[:8]}"
+        # No username or session key: a shopper's str lands in the admin, logs and error reports.
+        return f"shopper {self.pk}" + (" (account)" if self.user_id else "")
 
 
 class Event(models.Model):

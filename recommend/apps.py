@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class RecommendConfig(AppConfig):
     name = "recommend"
+
+    def ready(self) -> None:
+        from recommend import receivers  # noqa: F401  (connects the signal receivers)

@@ -13,7 +13,8 @@ class SearchLog(models.Model):
     total = models.PositiveIntegerField(default=0)
     relaxed = models.JSONField(default=list)
     latency_ms = models.FloatField()
-    shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.SET_NULL)
+    # CASCADE: erasing a shopper erases their queries and session key too (no row may name an erased person).
+    shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.CASCADE)
     session_key = models.CharField(max_length=64, blank=True)
     surface = models.CharField(max_length=20, default="search")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
