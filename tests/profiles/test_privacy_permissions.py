@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.shortcuts import resolve_url
 from django.test import Client
 
 from profiles.models import Profile, Shopper
@@ -162,4 +163,4 @@ def test_anonymous_visitor_is_refused(alice, e):
         assert "visitor-brand" not in response.content.decode()
     else:
         assert response.status_code == 302
-        assert response.url.startswith(settings.LOGIN_URL) and response.url.endswith(f"?next={e.path}")
+        assert response.url.startswith(resolve_url(settings.LOGIN_URL)) and response.url.endswith(f"?next={e.path}")
