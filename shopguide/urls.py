@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("catalog.api_urls")),
     path("api/v1/", include("recommend.api_urls")),
+    path("api/v1/", include("profiles.api_urls")),
     # Search before the catalog: its storefront patterns are the catch-all home of the site.
     path("", include("recommend.urls")),
     path("", include("catalog.urls")),
