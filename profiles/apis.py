@@ -1,19 +1,26 @@
-"""Profiles REST API."""
+"""Profiles REST API: behaviour events (from the storefront's own script or any client), and the
+signed-in shopper's own profile, export and erasure."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import logout
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from profiles import privacy
+from profiles import privacy, services
+from profiles.models import Event
 from profiles.services import SESSION_SHOPPER_KEY, shopper_for_request
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
@@ -131,3 +138,134 @@ class MeDeleteApi(APIView):
             raise PermissionDenied(str(exc), code="staff_account") from exc
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_ERRORS_REPORTED = 20
+
+
+class EventItemInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Event.Kind.choices)
+    product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    query = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    surface = serializers.ChoiceField(choices=Event.Surface.choices, required=False, default=Event.Surface.DIRECT)
+    position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100_000)
+    order_id = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0)
+    client_event_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64, help_text="makes retries idempotent"
+    )
+    created_at = serializers.DateTimeField(required=False, help_text="when it happened (default: now)")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind = attrs["kind"]
+        if kind == Event.Kind.SEARCH:
+            if not attrs.get("query", "").strip():
+                raise ValidationError({"query": "a search event needs the query"})
+        elif attrs.get("product_id") is None:
+            raise ValidationError({"product_id": f"a {kind} event needs a product"})
+        if kind == Event.Kind.PURCHASE and not attrs.get("order_id"):
+            raise ValidationError({"order_id": "a purchase event needs the order id"})
+        created_at = attrs.get("created_at")
+        if created_at is not None:
+            now = timezone.now()
+            if created_at > now + MAX_CLOCK_SKEW:
+                raise ValidationError({"created_at": "is in the future"})
+            if created_at < now - timedelta(days=settings.EVENT_RETENTION_DAYS):
+                raise ValidationError({"created_at": "is older than the retention period"})
+        return attrs
+
+
+class EventsRecordedOutput(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="events stored by this request")
+    duplicates = serializers.IntegerField(help_text="events whose client_event_id was already stored")
+
+
+def _events_from(data: Any) -> list[Any]:
+    """The events of a body: one event object, or {"events": [...]}; a form body (the storefront's
+    beacon) carries the same JSON in its ``payload`` field."""
+    if hasattr(data, "getlist"):  # form-encoded
+        try:
+            data = json.loads(data.get("payload") or "")
+        except ValueError:
+            raise ValidationError({"payload": 'must be a JSON event or {"events": [...]}'}) from None
+    if isinstance(data, dict) and "events" in data:
+        events = data["events"]
+        if not isinstance(events, list):
+            raise ValidationError({"events": "must be a list"})
+        if len(events) > services.MAX_BATCH:
+            raise ValidationError({"events": f"at most {services.MAX_BATCH} events per batch, got {len(events)}"})
+        return events
+    if isinstance(data, dict):
+        return [data]
+    raise ValidationError({"events": 'send one event object or {"events": [...]}'})
+
+
+def _named_errors(errors: Any) -> dict[str, list[str]]:
+    """DRF's per-item errors as {"events[3].product_id": [...]}, so a client sees index and field."""
+    # A list with {} for valid items, or (recent DRF) a dict keyed by the index of each invalid item.
+    per_item = sorted(errors.items()) if isinstance(errors, dict) else list(enumerate(errors))
+    named: dict[str, list[str]] = {}
+    for index, item in per_item:
+        if not isinstance(item, dict):
+            named[f"events[{index}]"] = [str(m) for m in (item if isinstance(item, list) else [item])]
+            continue
+        for field, messages in item.items():
+            name = "" if field == "non_field_errors" else f".{field}"
+            named[f"events[{index}]{name}"] = [str(m) for m in messages]
+            if len(named) >= MAX_ERRORS_REPORTED:
+                return named
+    return named
+
+
+class EventRecordApi(APIView):
+    """Record what a shopper did: one event, or ``{"events": [...]}`` (at most 500), all or nothing.
+
+    The events belong to the caller: the logged-in account's shopper, or this browser session's
+    anonymous shopper. A retried batch stores each event once (``client_event_id``). For logged-in
+    sessions the CSRF token is required, in the ``X-CSRFToken`` header or, from the storefront's
+    beacon (a form body with the events as JSON in ``payload``), in ``csrfmiddlewaretoken``.
+    """
+
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser]
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=EventItemInput,
+        responses={201: EventsRecordedOutput, 200: EventsRecordedOutput},
+        examples=[
+            OpenApiExample(
+                "batch",
+                value={
+                    "events": [
+                        {
+                            "kind": "click",
+                            "product_id": 12,
+                            "surface": "search",
+                            "position": 3,
+                            "client_event_id": "c1",
+                        },
+                        {"kind": "search", "query": "trail shoes", "client_event_id": "c2"},
+                    ]
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        items = _events_from(request.data)
+        form = EventItemInput(data=items, many=True)
+        if not form.is_valid():
+            raise ValidationError(_named_errors(form.errors))
+        events = [services.EventInput(**values) for values in form.validated_data]
+        shopper = services.shopper_for_request(request._request)
+        try:
+            result = services.event_record_many(shopper=shopper, events=events)
+        except services.EventRejected as error:
+            raise ValidationError({f"events[{error.index}].{error.field}": [error.detail]}) from None
+        body = EventsRecordedOutput(
+            {"received": len(events), "created": result.created, "duplicates": result.duplicates}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -26,6 +26,8 @@ from catalog.views import (
     storefront_context,
     wants_partial,
 )
+from profiles.models import Event
+from profiles.services import EventInput, event_record_many, shopper_for_request
 from recommend.search.engine import SearchFilters, SearchResult, search
 from recommend.search.refine import constraint_spans, query_without
 from recommend.search.suggest import Suggestions, popular_searches, search_url, suggest
@@ -120,12 +122,17 @@ def _session_key(request: HtmxHttpRequest) -> str:
 
 def _run_search(request: HtmxHttpRequest, params: SearchParams) -> SearchResult:
     page = _page_number(request.GET.get("page"))
+    shopper = shopper_for_request(request)
+    if page == 1 and not wants_partial(request):
+        # A new query is a search event; paging or ticking a facet (htmx) refines the same one.
+        event = EventInput(kind=Event.Kind.SEARCH, query=params.q, surface=Event.Surface.SEARCH)
+        event_record_many(shopper=shopper, events=[event])
     kwargs: dict[str, Any] = {
         "q": params.q,
         "filters": params.search_filters(),
         "page_size": PAGE_SIZE,
         "sort": params.sort,
-        "shopper_id": None,  # shoppers arrive with the profiles issue
+        "shopper_id": shopper.pk if shopper else None,
         "session_key": _session_key(request),
     }
     result = search(page=page, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
 
@@ -15,4 +16,8 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Sweep for products whose embedding is missing or stale (catches anything a lost message missed).
     "embed-stale-products": {"task": "catalog.tasks.embed_stale_products", "schedule": 300.0},
+    # Refresh profiles behind their newest event (a refresh message lost with a broker outage).
+    "refresh-stale-profiles": {"task": "profiles.tasks.refresh_stale_profiles", "schedule": 60.0},
+    # Retention: delete behaviour events older than EVENT_RETENTION_DAYS.
+    "delete-expired-events": {"task": "profiles.tasks.delete_expired_events", "schedule": crontab(hour=3, minute=17)},
 }

@@ -133,6 +133,10 @@ TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch
 # --- Profiles and behaviour
 GRAPH_EMBEDDING_DIM = 64  # shopper and product vectors of the knowledge-graph model (profiles/graph.py)
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)  # older events are deleted by a periodic task
+# A burst of events becomes one profile refresh: the first sends it this many seconds later, the rest
+# find it pending (a Redis flag that expires after PROFILE_REFRESH_PENDING_TTL s, should a message be lost).
+PROFILE_REFRESH_DELAY = env.float("PROFILE_REFRESH_DELAY", default=0.5)
+PROFILE_REFRESH_PENDING_TTL = env.int("PROFILE_REFRESH_PENDING_TTL", default=10)
 
 # --- Auth, i18n, static
 AUTH_PASSWORD_VALIDATORS = [
