@@ -154,7 +154,8 @@ def event_record_many(*, shopper: Shopper, events: list[EventInput]) -> RecordRe
     for index, e in enumerate(events):
         if e.product_id is not None and e.product_id not in known:
             raise EventRejected(index=index, field="product_id", detail=f"unknown product {e.product_id}")
-    if not events:
+    if not events or shopper.personalization_paused:
+        # Paused personalisation: behaviour is not recorded at all (README "Your data").
         return RecordResult(created=0, duplicates=0)
     now = timezone.now()
     rows = [

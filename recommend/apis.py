@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.apis import ProductOutput
+from profiles.services import shopper_for_request
 from recommend.search.engine import SORTS, SearchFilters, SearchResult, search
 from recommend.search.suggest import suggest
 
@@ -51,6 +52,14 @@ class SearchInput(serializers.Serializer):
         if low is not None and high is not None and low > high:
             raise ValidationError({"min_price": "must not be greater than max_price"})
         return attrs
+
+
+def _log_identity(request: Request) -> dict[str, Any]:
+    """Who the search log names: the caller's shopper (and session), unless they paused personalisation."""
+    shopper = shopper_for_request(request, create=False)
+    if shopper is not None and shopper.personalization_paused:
+        return {"shopper_id": None, "session_key": ""}
+    return {"shopper_id": shopper.pk if shopper else None, "session_key": request.session.session_key or ""}
 
 
 class AutocompleteInput(serializers.Serializer):
@@ -225,9 +234,7 @@ class ProductSearchApi(APIView):
             page=values["page"],
             page_size=values["page_size"],
             sort=values["sort"],
-            shopper_id=None,
-            # API clients that keep a session cookie get their searches tied together; others are anonymous.
-            session_key=request.session.session_key or "",
+            **_log_identity(request),
         )
         if values["page"] > result.pages:
             raise NotFound("Invalid page.")

@@ -132,8 +132,9 @@ def _run_search(request: HtmxHttpRequest, params: SearchParams) -> SearchResult:
         "filters": params.search_filters(),
         "page_size": PAGE_SIZE,
         "sort": params.sort,
-        "shopper_id": shopper.pk if shopper else None,
-        "session_key": _session_key(request),
+        # A shopper who paused personalisation is logged for the shop's statistics only, unnamed.
+        "shopper_id": shopper.pk if shopper and not shopper.personalization_paused else None,
+        "session_key": _session_key(request) if shopper and not shopper.personalization_paused else "",
     }
     result = search(page=page, **kwargs)
     if page > result.pages:
