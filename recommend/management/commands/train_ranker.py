@@ -32,7 +32,10 @@ class QuerySet:
         if len(rows) == 0:
             return 0.0
         scores = np.where(self.valid[rows], self.features[rows] @ weights, -np.inf)
-        top = np.argsort(-scores, axis=1, kind="stable")[:, :TOP]
+        # The best TOP per query without sorting all candidates (argpartition), then those TOP in order.
+        top = np.argpartition(-scores, TOP - 1, axis=1)[:, :TOP]
+        order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
         gains = np.take_along_axis(self.gains[rows], top, axis=1)
         dcg = (gains / np.log2(np.arange(2, TOP + 2))).sum(axis=1)
         idcg = self.idcg[rows]
