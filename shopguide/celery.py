@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
 
@@ -15,4 +16,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Sweep for products whose embedding is missing or stale (catches anything a lost message missed).
     "embed-stale-products": {"task": "catalog.tasks.embed_stale_products", "schedule": 300.0},
+    # Retrain the shopper/product graph embeddings on all events (routed to the `training` queue).
+    "train-graph-embeddings": {
+        "task": "profiles.tasks.train_graph_embeddings",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
 }
