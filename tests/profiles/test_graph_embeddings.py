@@ -120,6 +120,7 @@ def test_shopper_vector_ranks_their_taste_first(shop):
         ranked = sorted(vectors, key=lambda pid, me=me: -_cos(me, vectors[pid]))
         # Every product of their kind, including the one they never saw and the brand-new one, comes first.
         assert set(ranked[: len(mine)]) == set(mine), name
+        assert set(ranked[len(mine) :]) == set(theirs), name
     # The one product of five that hiker0 left out still beats every pan for them.
     hiker0 = _shopper_vector(shoppers["hiker0"])
     assert _cos(hiker0, vectors[ids["BOOT-1"]]) > max(_cos(hiker0, vectors[p]) for p in pans)
