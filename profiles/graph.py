@@ -34,6 +34,7 @@ import logging
 import math
 import time
 import warnings
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,6 +71,7 @@ DEFAULT_LAYERS = 3
 DEFAULT_LR = 0.02
 DEFAULT_BATCH_SIZE = 16_384
 DEFAULT_REG = 1e-4
+DEFAULT_TEMPERATURE: float | None = None  # None: dot-product scores (LightGCN); else cosine / temperature
 STORE_BATCH_SIZE = 2_000
 
 
@@ -160,16 +162,22 @@ def product_entities(tree_key: str | None, brand_id: int | None, attributes: obj
     return links
 
 
-def build_graph(interactions: Interactions, entities: dict[int, list[tuple[str, float]]]) -> Graph:
-    """Index shoppers, the interacted products and their entities; ``entities`` maps product id → links."""
+def build_graph(interactions: Interactions, entities: Iterable[tuple[int, list[tuple[str, float]]]] = ()) -> Graph:
+    """Index shoppers, the interacted products and their entities.
+
+    ``entities`` yields (product id, links) for interacted products (others are ignored); it may be a
+    stream, so the links of half a million products become int arrays as they come.
+    """
     shopper_ids, pair_shopper = np.unique(interactions.shopper_ids, return_inverse=True)
     product_ids, pair_product = np.unique(interactions.product_ids, return_inverse=True)
+    product_index = {pid: j for j, pid in enumerate(product_ids.tolist())}
     entity_index: dict[str, int] = {}
-    link_product: list[int] = []
-    link_entity: list[int] = []
-    link_weight: list[float] = []
-    for j, pid in enumerate(product_ids.tolist()):
-        for key, weight in entities.get(pid, ()):
+    link_product, link_entity, link_weight = array("q"), array("q"), array("f")
+    for pid, links in entities:
+        j = product_index.get(pid)
+        if j is None:
+            continue
+        for key, weight in links:
             link_product.append(j)
             link_entity.append(entity_index.setdefault(key, len(entity_index)))
             link_weight.append(weight)
@@ -180,9 +188,9 @@ def build_graph(interactions: Interactions, entities: dict[int, list[tuple[str, 
         pair_shopper=pair_shopper.astype(np.int64),
         pair_product=pair_product.astype(np.int64),
         pair_weight=np.log1p(interactions.weights).astype(np.float32),
-        link_product=np.asarray(link_product, dtype=np.int64),
-        link_entity=np.asarray(link_entity, dtype=np.int64),
-        link_weight=np.asarray(link_weight, dtype=np.float32),
+        link_product=np.frombuffer(link_product, dtype=np.int64).copy(),
+        link_entity=np.frombuffer(link_entity, dtype=np.int64).copy(),
+        link_weight=np.frombuffer(link_weight, dtype=np.float32).copy(),
     )
 
 
@@ -249,6 +257,7 @@ def train_embeddings(
     lr: float = DEFAULT_LR,
     batch_size: int = DEFAULT_BATCH_SIZE,
     reg: float = DEFAULT_REG,
+    temperature: float | None = DEFAULT_TEMPERATURE,
     progress: bool = False,
 ) -> Embeddings:
     """LightGCN + BPR with uniform negative products; positives drawn in proportion to edge weight."""
@@ -277,8 +286,11 @@ def train_embeddings(
             chunk = slice(step * batch_size, (step + 1) * batch_size)
             u, i, j = users[picks[chunk]], items[picks[chunk]], negatives[chunk]
             final = _propagate(adjacency, ego, layers)
-            fu = final[u]
-            margin = (fu * final[i]).sum(1) - (fu * final[j]).sum(1)
+            fu, fi, fj = final[u], final[i], final[j]
+            if temperature:
+                # Score by cosine, as the stored vectors are queried (HNSW, vector_cosine_ops).
+                fu, fi, fj = (torch.nn.functional.normalize(x, dim=1) for x in (fu, fi, fj))
+            margin = ((fu * fi).sum(1) - (fu * fj).sum(1)) / (temperature or 1.0)
             penalty = (ego[u].square().sum() + ego[i].square().sum() + ego[j].square().sum()) / (2 * len(u))
             loss = -torch.nn.functional.logsigmoid(margin).mean() + reg * penalty
             optimizer.zero_grad(set_to_none=True)
@@ -315,8 +327,8 @@ def load_interactions(*, chunk_size: int = 50_000) -> Interactions:
     sql = f"""
         SELECT e.shopper_id, e.product_id,
                SUM(CASE e.kind {case} ELSE 0 END
-                   * power(0.5, extract(epoch FROM (%s - e.created_at)) / %s)) AS weight,
-               extract(epoch FROM max(e.created_at)) AS last_seen
+                   * power(0.5, extract(epoch FROM (%s - e.created_at))::float8 / %s))::float8 AS weight,
+               extract(epoch FROM max(e.created_at))::float8 AS last_seen
         FROM {Event._meta.db_table} e
         JOIN {Shopper._meta.db_table} s ON s.id = e.shopper_id
         WHERE e.product_id IS NOT NULL AND e.kind = ANY(%s) AND NOT s.personalization_paused
@@ -326,18 +338,19 @@ def load_interactions(*, chunk_size: int = 50_000) -> Interactions:
     """  # noqa: S608 (table names come from the models, values are parameters)
     pairs = [v for kind in kinds for v in (kind, EVENT_WEIGHTS[kind])]
     params = [*pairs, newest, HALF_LIFE_DAYS * 86400.0, kinds, *pairs]
-    columns: list[list[float]] = [[], [], [], []]
-    # A server-side cursor: ten million events never sit in this process at once, only their pairs.
+    chunks: list[np.ndarray] = []
+    # A server-side cursor, and numpy per chunk: ten million events never sit in this process as
+    # Python objects, only their (shopper, product) pairs, 32 bytes each.
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(chunk_size):
-            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
-                column.extend(values)
+            chunks.append(np.asarray(rows, dtype=np.float64))
+    table = np.concatenate(chunks) if chunks else np.zeros((0, 4))
     return Interactions(
-        shopper_ids=np.asarray(columns[0], dtype=np.int64),
-        product_ids=np.asarray(columns[1], dtype=np.int64),
-        weights=np.asarray(columns[2], dtype=np.float32),
-        last_seen=np.asarray(columns[3], dtype=np.float64),
+        shopper_ids=table[:, 0].astype(np.int64),
+        product_ids=table[:, 1].astype(np.int64),
+        weights=table[:, 2].astype(np.float32),
+        last_seen=table[:, 3].copy(),
     )
 
 
@@ -347,14 +360,13 @@ def _entity_rows(queryset) -> Iterator[tuple[int, list[tuple[str, float]]]]:
         yield pid, product_entities(tree_key, brand_id, attributes)
 
 
-def load_product_entities(
+def iter_product_entities(
     product_ids: Iterable[int], *, chunk_size: int = 10_000
-) -> dict[int, list[tuple[str, float]]]:
-    ids = list(product_ids)
-    out: dict[int, list[tuple[str, float]]] = {}
+) -> Iterator[tuple[int, list[tuple[str, float]]]]:
+    """(id, entity links) of the given products in id order, read in chunks."""
+    ids = sorted(product_ids)
     for start in range(0, len(ids), chunk_size):
-        out.update(_entity_rows(Product.objects.filter(id__in=ids[start : start + chunk_size])))
-    return out
+        yield from _entity_rows(Product.objects.filter(id__in=ids[start : start + chunk_size]))
 
 
 def iter_cold_products(
@@ -480,6 +492,8 @@ def graph_train(
     if epochs < 1:
         raise GraphTrainingError("epochs must be at least 1")
     report = TrainReport(epochs=epochs, dim=dim, seed=seed)
+    if settings.TORCH_THREADS:
+        torch.set_num_threads(settings.TORCH_THREADS)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
         (locked,) = cursor.fetchone()
@@ -499,7 +513,7 @@ def _train_and_store(report: TrainReport, *, progress: bool, layers: int, lr: fl
     if len(interactions) == 0 or len(np.unique(interactions.product_ids)) < 2:
         report.skipped = "not enough product events to train on"
         return report
-    graph = build_graph(interactions, load_product_entities(np.unique(interactions.product_ids).tolist()))
+    graph = build_graph(interactions, iter_product_entities(np.unique(interactions.product_ids).tolist()))
     report.shoppers, report.products_trained, report.entities = graph.sizes
     report.interactions = len(interactions)
     report.load_seconds = time.monotonic() - started
