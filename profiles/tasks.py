@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from profiles import selectors, services
@@ -43,3 +46,27 @@ def refresh_stale_profiles(limit: int = 1000) -> int:
 def delete_expired_events() -> int:
     """Retention: delete events older than EVENT_RETENTION_DAYS."""
     return services.event_delete_expired()
+
+
+# --- Knowledge-graph embeddings (queue `training`) ----------------------------------------------
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=3,
+    soft_time_limit=2 * 3600,
+    time_limit=2 * 3600 + 300,
+)
+def train_graph_embeddings(epochs: int | None = None, seed: int = 0) -> dict:
+    """Retrain the shopper/product graph embeddings and replace the stored vectors (queue ``training``).
+
+    Idempotent: a rerun replaces every vector; a run that finds another one in progress does nothing.
+    """
+    # Imported here: torch is heavy, and web processes import this module only to send tasks.
+    from profiles import graph
+
+    report = graph.graph_train(epochs=epochs or settings.GRAPH_TRAIN_EPOCHS, seed=seed)
+    return {**asdict(report), "trained_at": report.trained_at.isoformat() if report.trained_at else None}

@@ -20,4 +20,9 @@ app.conf.beat_schedule = {
     "refresh-stale-profiles": {"task": "profiles.tasks.refresh_stale_profiles", "schedule": 60.0},
     # Retention: delete behaviour events older than EVENT_RETENTION_DAYS.
     "delete-expired-events": {"task": "profiles.tasks.delete_expired_events", "schedule": crontab(hour=3, minute=17)},
+    # Retrain the shopper/product graph embeddings on all events (routed to the `training` queue).
+    "train-graph-embeddings": {
+        "task": "profiles.tasks.train_graph_embeddings",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
 }

@@ -132,6 +132,7 @@ TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch
 
 # --- Profiles and behaviour
 GRAPH_EMBEDDING_DIM = 64  # shopper and product vectors of the knowledge-graph model (profiles/graph.py)
+GRAPH_TRAIN_EPOCHS = env.int("GRAPH_TRAIN_EPOCHS", default=10)  # epochs of the periodic graph training
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)  # older events are deleted by a periodic task
 # A burst of events becomes one profile refresh: the first sends it this many seconds later, the rest
 # find it pending (a Redis flag that expires after PROFILE_REFRESH_PENDING_TTL s, should a message be lost).
