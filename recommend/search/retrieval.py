@@ -55,8 +55,8 @@ def dense_candidates(vector: np.ndarray, *, where: Q, k: int, exact: bool = Fals
     """(product id, cosine similarity), best first.
 
     The HNSW index is used only by ``ORDER BY embedding <=> q LIMIT k``, and pgvector 0.6 filters after
-    the index scan; so ef_search is raised to k, and when a selective filter leaves fewer than k rows
-    the same query runs as an exact scan over the filtered rows.
+    the index scan; so ef_search is raised to k, and when the index walk yields fewer than k rows
+    (a selective filter, a small catalog, dead rows) the same query runs as an exact scan.
     """
     base = Product.objects.active().filter(where).filter(embedding__isnull=False)
     distance = CosineDistance("embedding", vector.tolist())
@@ -70,7 +70,9 @@ def dense_candidates(vector: np.ndarray, *, where: Q, k: int, exact: bool = Fals
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(40, min(k * 2, 1000))])
         rows = list(qs)
-    if not exact and len(rows) < k and where:
+    if not exact and len(rows) < k:
+        # Fewer than k: a selective filter, a small catalog, or an index walk that met only dead or
+        # filtered-out rows (a table with many deleted rows not yet vacuumed): the exact scan is right.
         return dense_candidates(vector, where=where, k=k, exact=True)
     return [(pk, 1.0 - float(d)) for pk, d in rows]
 
@@ -134,6 +136,13 @@ def _idf(lexemes: list[str], version: str) -> dict[str, float]:
 
 
 _lengths_cache: dict[str, tuple[float, float]] = {}
+
+
+def reset_caches() -> None:
+    """Forget document frequencies and average lengths (with vocabulary.reset: tests, evaluation sets)."""
+    with _df_lock:
+        _df_cache.clear()
+        _lengths_cache.clear()
 
 
 def average_lengths(version: str) -> tuple[float, float]:

@@ -252,3 +252,6 @@ def reset() -> None:
     with _lock:
         _current = None
         _checked_at = 0.0
+    from recommend.search import retrieval
+
+    retrieval.reset_caches()

@@ -59,18 +59,21 @@ def test_rerank_orders_by_the_weighted_features_and_keeps_ties_in_fused_order():
 
 
 def test_search_applies_the_learned_ranker(search_catalog, settings, monkeypatch):
-    """With a ranker that only values title coverage, products whose titles hold every word lead."""
+    """A ranker that prefers the *least* similar products turns the list upside down: search used it."""
     weights = np.zeros(len(rerank.FEATURES))
-    weights[rerank.FEATURES.index("title_coverage")] = 1.0
-    weights[rerank.FEATURES.index("rrf_dense")] = 1e-3  # breaks ties only
+    weights[rerank.FEATURES.index("similarity")] = -1.0
     monkeypatch.setattr(rerank, "learned", lambda: rerank.Ranker(weights, "test"))
     settings.SEARCH_RERANK = True
-    top = [hit.product.sku for hit in engine.search(q="leather running shoes", log=False).hits]
-    assert top[0] == "R2"  # "Tempo Women's Leather Running Shoes": the only title with all three words
+    flipped = engine.search(q="running shoes", log=False)
+    similarities = [hit.similarity for hit in flipped.hits]
+    assert None not in similarities and similarities == sorted(similarities)
+
     settings.SEARCH_RERANK = False
-    plain = [hit.product.pk for hit in engine.search(q="leather running shoes", log=False).hits]
-    fused, _, _ = engine._retrieve("leather running shoes", engine._where([]))
-    assert plain == [pk for pk, _ in fused][: len(plain)]  # switched off: the fused order, untouched
+    plain = engine.search(q="running shoes", log=False)
+    fused, _, _ = engine._retrieve(plain.parsed.search_text, engine._where(plain.constraints))
+    assert plain.candidate_ids == [pk for pk, _ in fused]  # switched off: the fused order, untouched
+    running = {"R1", "R2", "R3"}
+    assert plain.hits[0].product.sku in running and flipped.hits[0].product.sku not in running
 
 
 @pytest.mark.slow
