@@ -201,5 +201,7 @@ SEARCH_FUSION_WEIGHTS = {
 }
 # Keyword candidates ranked by BM25-style idf × ts_rank per term (plain ts_rank_cd when false).
 SEARCH_KEYWORD_IDF = env.bool("SEARCH_KEYWORD_IDF", default=True)
+# Candidates each retriever (vector, full text) hands to fusion, re-ranking and facets.
+SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=100)
 # Re-rank the fused candidates with the learned linear model in recommend/search/ranker.json (when present).
 SEARCH_RERANK = env.bool("SEARCH_RERANK", default=True)

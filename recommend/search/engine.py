@@ -24,7 +24,7 @@ from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
 
 RRF_K = 60
-CANDIDATES = 200
+CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
 SORTS = ("relevance", "price", "-price", "rating", "newest")
 # Dropped first when nothing matches: the constraints a shopper is least likely to insist on.
 RELAX_ORDER = ("size", "style", "feature", "material", "color", "department", "category", "brand", "rating", "price")
@@ -35,6 +35,25 @@ DEPARTMENT_VALUES = {
     "baby": ["baby", "kids"],
 }
 ATTRIBUTE_KEYS = {"color": "color", "material": "material", "style": "style", "feature": "features"}
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What every step of one search shares, computed once: the catalog version, the query's vector and
+    its terms' idf (each costs a cache or database round trip)."""
+
+    text: str
+    version: str
+    vector: Any
+    idf: dict[str, float]
+
+    @classmethod
+    def of(cls, text: str) -> QueryContext:
+        from recommend.search.vocabulary import catalog_version
+
+        version = catalog_version()
+        idf = retrieval.query_idf(text, version) if text and settings.SEARCH_KEYWORD_IDF else {}
+        return cls(text, version, retrieval.query_vector(text or "products"), idf)
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,7 @@ class SearchResult:
     facets: Any = None
     latency_ms: float = 0.0
     candidate_ids: list[int] = field(default_factory=list)
+    context: QueryContext | None = None
 
     @property
     def did_you_mean(self) -> str | None:
@@ -247,18 +267,19 @@ def search(
     parsed = parse(q, vocabulary)
     constraints = build_constraints(parsed, filters, vocabulary)
     text = parsed.search_text
+    context = QueryContext.of(text)
 
-    fused, dense, keyword = _retrieve(text, _where(constraints))
+    fused, dense, keyword = _retrieve(text, _where(constraints), context)
     relaxed: list[Constraint] = []
     # Nothing matches everything asked: drop one constraint at a time, least essential first.
     while not fused and any(_relaxable(c) for c in constraints):
         victim = min((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
-        fused, dense, keyword = _retrieve(text, _where(constraints))
+        fused, dense, keyword = _retrieve(text, _where(constraints), context)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
     if ranker is not None and fused:
-        fused = _rerank(fused, text, dense, keyword, ranker)
+        fused = _rerank(fused, context, dense, keyword, ranker)
 
     ranked = _sort(fused, sort, parsed)
     total = len(ranked)
@@ -281,6 +302,7 @@ def search(
         constraints=constraints,
         relaxed=relaxed,
         candidate_ids=[pk for pk, _ in ranked],
+        context=context,
     )
     result.facets = search_facets(result, filters)
     result.latency_ms = (time.perf_counter() - started) * 1000
@@ -294,13 +316,16 @@ def _relaxable(constraint: Constraint) -> bool:
     return constraint.source == "query" and not constraint.negated and constraint.kind in RELAX_ORDER
 
 
-def _retrieve(text: str, where: Q) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
+def _retrieve(
+    text: str, where: Q, context: QueryContext | None = None
+) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
     """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
-    dense_rows = retrieval.dense_candidates(retrieval.query_vector(text or "products"), where=where, k=CANDIDATES)
+    context = context or QueryContext.of(text)
+    dense_rows = retrieval.dense_candidates(context.vector, where=where, k=CANDIDATES)
     if text and settings.SEARCH_KEYWORD_IDF:
-        from recommend.search.vocabulary import catalog_version
-
-        keyword_rows = retrieval.keyword_candidates_idf(text, where=where, k=CANDIDATES, version=catalog_version())
+        keyword_rows = retrieval.keyword_candidates_idf(
+            text, where=where, k=CANDIDATES, version=context.version, idf=context.idf
+        )
     else:
         keyword_rows = retrieval.keyword_candidates(text, where=where, k=CANDIDATES) if text else []
     weights = settings.SEARCH_FUSION_WEIGHTS
@@ -317,22 +342,20 @@ def _retrieve(text: str, where: Q) -> tuple[list[tuple[int, float]], dict[int, t
 
 def _rerank(
     fused: list[tuple[int, float]],
-    text: str,
+    context: QueryContext,
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     ranker: rerank.Ranker,
 ) -> list[tuple[int, float]]:
-    from recommend.search.vocabulary import catalog_version
-
     ids = [pk for pk, _ in fused]
     features = rerank.candidate_features(
         ids,
-        text=text,
-        vector=retrieval.query_vector(text),
-        idf=retrieval.query_idf(text, catalog_version()),
+        text=context.text,
+        vector=context.vector,
+        idf=context.idf or retrieval.query_idf(context.text, context.version),
         dense=dense,
         keyword=keyword,
-        lengths=retrieval.average_lengths(catalog_version()),
+        lengths=retrieval.average_lengths(context.version),
     )
     return rerank.rerank(ids, features, ranker)
 
@@ -434,7 +457,7 @@ def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Fac
     ticked = [c for c in result.constraints if c.source == "filter" and c.kind != "category"]
     if ticked:
         untouched = [c for c in result.constraints if not any(c is t for t in ticked)]
-        fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched))
+        fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched), result.context)
         ids = [pk for pk, _ in fused]
     return selectors.product_facets_for_ids(filters=facet_filters, ids=ids)
 

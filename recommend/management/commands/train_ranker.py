@@ -114,22 +114,22 @@ class Command(BaseCommand):
     def _collect(self, name: str, judgements: relevance.Judgements) -> QuerySet:
         """Candidates and features of every query, exactly as search builds them before re-ranking."""
         sku_by_id = dict(Product.objects.values_list("id", "sku"))
-        version = vocabulary.catalog_version()
         rows = []
         for query_id, text in tqdm(judgements.queries.items(), desc=f"features {name}", unit="query"):
             parsed = parse(text, vocabulary.get_vocabulary())
             constraints = engine.build_constraints(parsed, engine.SearchFilters(), vocabulary.get_vocabulary())
             search_text = parsed.search_text
-            fused, dense, keyword = engine._retrieve(search_text, engine._where(constraints))
+            context = engine.QueryContext.of(search_text)
+            fused, dense, keyword = engine._retrieve(search_text, engine._where(constraints), context)
             ids = [pk for pk, _ in fused]
             features = rerank.candidate_features(
                 ids,
                 text=search_text,
-                vector=retrieval.query_vector(search_text or "products"),
-                idf=retrieval.query_idf(search_text, version) if search_text else {},
+                vector=context.vector,
+                idf=context.idf,
                 dense=dense,
                 keyword=keyword,
-                lengths=retrieval.average_lengths(version),
+                lengths=retrieval.average_lengths(context.version),
             )
             qrels = judgements.qrels[query_id]
             gains = np.array([qrels.get(sku_by_id[pk], 0.0) for pk in ids])
