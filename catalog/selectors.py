@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -145,21 +146,26 @@ def product_facets(*, filters: ProductFilters, base: ProductQuerySet | None = No
 
 
 def _category_facet(filters: ProductFilters, qs: ProductQuerySet) -> list[FacetOption]:
+    rows = qs.filter(category__isnull=False).values_list("category__tree_key").annotate(n=Count("id"))
+    return _category_options(filters, rows)
+
+
+def _category_options(filters: ProductFilters, counts: Iterable[tuple[str | None, int]]) -> list[FacetOption]:
+    """Counts per leaf tree key folded into the children of the filtered category (roots without one):
+    one GROUP BY (or one pass over candidates), no query per child."""
     parent = filters.category
     children = list(
         Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
     )
     if not children:
         return []
-    # Count per leaf tree key, then fold each into the child it lies under: one GROUP BY, no per-child query.
     segments = (parent.depth + 2) if parent is not None else 1
     per_child: dict[str, int] = {}
-    rows = qs.filter(category__isnull=False).values("category__tree_key").annotate(n=Count("id"))
-    for row in rows:
-        parts = row["category__tree_key"].strip("/").split("/")
+    for tree_key, n in counts:
+        parts = tree_key.strip("/").split("/") if tree_key else []
         if len(parts) >= segments:
             key = "/" + "/".join(parts[:segments]) + "/"
-            per_child[key] = per_child.get(key, 0) + row["n"]
+            per_child[key] = per_child.get(key, 0) + n
     options = [FacetOption(key=c.slug, label=c.name, count=per_child.get(c.tree_key, 0)) for c in children]
     return sorted(options, key=lambda o: o.label.casefold())
 
@@ -271,30 +277,10 @@ def product_facets_for_ids(*, filters: ProductFilters, ids: list[int]) -> Facets
         for values in qs.values_list("category__tree_key", "brand__slug", "brand__name", "price", "rating", "stock")
     ]
     return Facets(
-        categories=_category_facet_rows(filters, [r for r in rows if _passes(r, filters)]),
+        categories=_category_options(filters, ((r.tree_key, 1) for r in rows if _passes(r, filters))),
         brands=_brand_facet_rows(filters, [r for r in rows if _passes(r, filters, "brand")]),
         **_band_facets_rows(filters, rows),
     )
-
-
-def _category_facet_rows(filters: ProductFilters, rows: list[_Row]) -> list[FacetOption]:
-    parent = filters.category
-    children = list(
-        Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
-    )
-    if not children:
-        return []
-    segments = (parent.depth + 2) if parent is not None else 1
-    per_child: dict[str, int] = {}
-    for row in rows:
-        if row.tree_key is None:
-            continue
-        parts = row.tree_key.strip("/").split("/")
-        if len(parts) >= segments:
-            key = "/" + "/".join(parts[:segments]) + "/"
-            per_child[key] = per_child.get(key, 0) + 1
-    options = [FacetOption(key=c.slug, label=c.name, count=per_child.get(c.tree_key, 0)) for c in children]
-    return sorted(options, key=lambda o: o.label.casefold())
 
 
 def _brand_facet_rows(filters: ProductFilters, rows: list[_Row]) -> list[FacetOption]:
