@@ -132,6 +132,13 @@ def _norm_token(token: str) -> str:
     return token.strip("'")
 
 
+def _hyphen_glued(raw: str, start: int, end: int) -> bool:
+    """Whether raw[start:end] is only part of a hyphenated word ("ring" in "o-ring")."""
+    before = start >= 2 and raw[start - 1] == "-" and raw[start - 2].isalnum()
+    after = end + 1 < len(raw) and raw[end] == "-" and raw[end + 1].isalnum()
+    return before or after
+
+
 def tokenize(text: str) -> list[_Token]:
     folded = normalize(text)
     # NFKC can change lengths for exotic characters; fall back to plain case-folding so spans stay true.
@@ -241,6 +248,8 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
             if slot_type == "color" and not _colour_in_context(value, tokens, i, n, vocabulary):
                 continue
             start, end = window[0].start, window[-1].end
+            if slot_type in ("category", "brand") and _hyphen_glued(raw, start, end):
+                continue  # "o-ring" is not a ring, "x-large" not a brand X
             if slot_type == "department" and i > 0 and tokens[i - 1].norm == "for" and not tokens[i - 1].used:
                 start = tokens[i - 1].start  # "for women" is one department phrase
                 tokens[i - 1].used = True

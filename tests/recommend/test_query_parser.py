@@ -142,3 +142,15 @@ def test_conll_scoring_counts_exact_spans(tmp_path: Path, vocab):
     result = evaluate_conll(conll, vocab)
     assert result["per_type"]["color"] == {"p": 0.5, "r": 1.0, "f1": 0.6667, "support": 1}
     assert result["per_type"]["department"]["f1"] == 1.0
+
+
+def test_a_word_inside_a_hyphenated_word_is_not_a_category_or_brand():
+    vocabulary = base_vocabulary()
+    vocabulary.add("ring", "category", "rings")
+    vocabulary.add("rings", "category", "rings")
+    vocabulary.add("x", "brand", "X")
+    vocabulary = vocabulary.finish()
+    assert slots(parse("pressure vacuum breaker o-ring", vocabulary), "category") == []
+    assert slots(parse("x-large hoodie", vocabulary), "brand") == []
+    assert slots(parse("silver ring", vocabulary), "category") == [("category", "rings", "ring", False)]
+    assert slots(parse("ring - silver", vocabulary), "category") == [("category", "rings", "ring", False)]
