@@ -112,6 +112,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Messages a killed worker had taken come back after visibility_timeout; the beat sweeps (shopguide/celery.py)
+# recover their work long before that. A task still running after an hour is delivered a second time: only
+# the graph training runs longer (up to 2 h), and its advisory lock turns the second delivery into a no-op.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues per kind of work, so each can scale on its own machines (README "Scaling out").
