@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
 # Generous: these are ceilings for "the page eventually shows X" on 2 shared CPUs, not timings under test.
 WAIT_MS = 20_000
+EVENTS_PATH = "/api/v1/events"
+# Ceiling for in-flight event beacons at the end of a test (Chromium may never report one whose page was left).
+BEACON_SETTLE_S = 5.0
 
 
 @pytest.fixture(scope="package")
@@ -65,7 +69,16 @@ def page(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    beacons: set[Request] = set()
+    context.on("request", lambda r: beacons.add(r) if r.method == "POST" and r.url.endswith(EVENTS_PATH) else None)
+    context.on("requestfinished", lambda r: beacons.discard(r))
+    context.on("requestfailed", lambda r: beacons.discard(r))
     yield page
+    # A beacon the last page sent (a product page's view) may still be in the live server when the test
+    # ends; its commit then deadlocks with the database flush that ends a transactional test. Let them land.
+    deadline = time.monotonic() + BEACON_SETTLE_S
+    while beacons and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
