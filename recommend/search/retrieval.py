@@ -68,14 +68,14 @@ def dense_candidates(vector: np.ndarray, *, where: Q, k: int) -> list[tuple[int,
     catalog may so return fewer than k: the nearest the walk met, never a multi-second scan.
     """
     base = Product.objects.active().filter(where).filter(embedding__isnull=False)
-    estimate = _estimated_rows(base)
-    if estimate <= EXACT_SCAN_ROWS:
+    estimate = _estimated_rows(base) if where else None  # unfiltered: no need to ask the planner
+    if estimate is not None and estimate <= EXACT_SCAN_ROWS:
         return _nearest(base, vector, k, ef_search=None)
     rows = _nearest(base, vector, k, ef_search=max(40, min(k * 2, MAX_EF_SEARCH)))
     if len(rows) < k:
         # Short: a filter, or dead rows not yet vacuumed, took part of the walk.
         rows = _nearest(base, vector, k, ef_search=MAX_EF_SEARCH)
-    if len(rows) < k and estimate <= EXACT_FALLBACK_ROWS:
+    if len(rows) < k and (estimate if estimate is not None else _estimated_rows(base)) <= EXACT_FALLBACK_ROWS:
         rows = _nearest(base, vector, k, ef_search=None)
     return rows
 
