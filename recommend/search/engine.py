@@ -370,7 +370,11 @@ def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> lis
         by_price = sorted(ids, key=lambda pk: (fields.get(pk) is None, fields.get(pk) or 0))
         position = {pk: i / max(1, len(ids) - 1) for i, pk in enumerate(by_price)}
         sign = 1 if parsed.price_hint == "cheap" else -1
-        nudged = [(pk, score * (1 - 0.3 * sign * (position[pk] - 0.5))) for pk, score in fused]
+        # On rank-based scores (positive whatever the ranker's scale), so the nudge points the same way.
+        nudged = [
+            (pk, (1 - 0.3 * sign * (position[pk] - 0.5)) / (RRF_K + rank))
+            for rank, (pk, _) in enumerate(fused, start=1)
+        ]
         return sorted(nudged, key=lambda item: (-item[1], item[0]))
     ordering = {
         "price": ("price", "id"),

@@ -113,3 +113,11 @@ def test_keyword_ranking_weighs_rare_words_above_common_ones(search_catalog):
     # "waterproof" is on four boots (and said twice by some); "skillet" on one product: it must lead.
     assert ranked[0] == "K1"
     assert set(ranked[1:]) == {"B1", "B2", "B3", "B4"}
+
+
+def test_cheap_and_premium_nudge_by_price_among_close_matches(search_catalog):
+    def order(q: str) -> list[str]:
+        return [sku for sku in skus(search(q=q, log=False)) if sku in ("H1", "H2")]
+
+    assert order("cheap headphones") == ["H2", "H1"]  # $12 earbuds before $199 headphones
+    assert order("premium headphones") == ["H1", "H2"]
