@@ -23,8 +23,16 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/python -m shopguide.demo
 
-## Install test dependencies and run the whole suite (real Postgres, Redis, model and worker).
-test: $(VENV)/.installed-dev
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright (never a browser download).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests (tests/e2e)" >&2
+	@sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+## Install test dependencies (and Chromium) and run the whole suite (real Postgres, Redis, model, worker, browser).
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .
 	SHOPGUIDE_DATA_DIR=$${SHOPGUIDE_DATA_DIR:-$(CURDIR)/.data/test} $(BIN)/python -m pytest
 
