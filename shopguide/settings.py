@@ -206,5 +206,9 @@ SEARCH_FUSION_WEIGHTS = {
 SEARCH_KEYWORD_IDF = env.bool("SEARCH_KEYWORD_IDF", default=True)
 # Candidates each retriever (vector, full text) hands to fusion, re-ranking and facets.
 SEARCH_CANDIDATES = env.int("SEARCH_CANDIDATES", default=100)
+# In a catalog of at least SEARCH_COMMON_TERM_MIN_CATALOG products, a term found in more than
+# SEARCH_COMMON_TERM_SHARE of them scores but does not admit full-text candidates on its own.
+SEARCH_COMMON_TERM_MIN_CATALOG = env.int("SEARCH_COMMON_TERM_MIN_CATALOG", default=100_000)
+SEARCH_COMMON_TERM_SHARE = env.float("SEARCH_COMMON_TERM_SHARE", default=0.05)
 # Re-rank the fused candidates with the learned linear model in recommend/search/ranker.json (when present).
 SEARCH_RERANK = env.bool("SEARCH_RERANK", default=True)

@@ -13,6 +13,7 @@ import re
 import threading
 
 import numpy as np
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -133,6 +134,7 @@ def keyword_candidates(text: str, *, where: Q, k: int) -> list[tuple[int, float]
 
 _df_cache: dict[tuple[str, str], tuple[float, int]] = {}
 DF_CACHE_LIMIT = 200_000
+_catalog_size: dict[str, float] = {}  # active products, per catalog version (set with the df counts)
 _df_lock = threading.Lock()  # gunicorn's gthread workers share this cache
 
 
@@ -152,6 +154,8 @@ def _idf(lexemes: list[str], version: str) -> dict[str, float]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM catalog_product WHERE is_active")
             (total,) = cursor.fetchone()
+            _catalog_size.clear()
+            _catalog_size[version] = float(total)
             for lex in missing:
                 cursor.execute(
                     "SELECT count(*) FROM catalog_product WHERE is_active AND search_vector @@ quote_literal(%s)::tsquery",
@@ -174,6 +178,7 @@ def reset_caches() -> None:
     with _df_lock:
         _df_cache.clear()
         _lengths_cache.clear()
+        _catalog_size.clear()
 
 
 def average_lengths(version: str) -> tuple[float, float]:
@@ -202,6 +207,22 @@ def query_idf(text: str, version: str) -> dict[str, float]:
     return _idf(lexemes, version) if lexemes else {}
 
 
+def _admitting_tsquery(lexemes: list[str], idf: dict[str, float], version: str) -> str:
+    """Which products the full-text step considers (all of them are then scored by every term).
+
+    Any product holding any query term, as long as the catalog is small. In a large catalog a common
+    term ("white", "light") would admit a large share of it and cost a ts_rank each (0.4 s at 1M):
+    there only the rarer terms admit candidates (all terms when every one is common), while common
+    terms still add to the score.
+    """
+    quoted = {lex: "'" + lex.replace("'", "''") + "'" for lex in lexemes}
+    if _catalog_size.get(version, 0.0) < settings.SEARCH_COMMON_TERM_MIN_CATALOG:
+        return " | ".join(quoted.values())
+    share = settings.SEARCH_COMMON_TERM_SHARE
+    rare = [lex for lex in lexemes if idf[lex] >= np.log(1 + (1 - share) / share)]
+    return " | ".join(quoted[lex] for lex in rare) if rare else " & ".join(quoted.values())
+
+
 def keyword_candidates_idf(
     text: str, *, where: Q, k: int, version: str, idf: dict[str, float] | None = None
 ) -> list[tuple[int, float]]:
@@ -217,6 +238,6 @@ def keyword_candidates_idf(
         parts.append("%s * ts_rank(search_vector, quote_literal(%s)::tsquery)")
         params += [idf[lex], lex]
     score = RawSQL(" + ".join(parts), params, output_field=FloatField())
-    query = SearchQuery(" | ".join(f"'{lex}'" for lex in lexemes), search_type="raw", config="simple")
+    query = SearchQuery(_admitting_tsquery(lexemes, idf, version), search_type="raw", config="simple")
     qs = Product.objects.active().filter(where).filter(search_vector=query).annotate(rank=score)
     return [(pk, float(rank)) for pk, rank in qs.order_by("-rank", "id").values_list("id", "rank")[:k]]

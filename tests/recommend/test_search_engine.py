@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
+from catalog.models import Product
 from recommend.models import SearchLog
 from recommend.search.engine import SearchFilters, search
 
@@ -121,3 +123,21 @@ def test_cheap_and_premium_nudge_by_price_among_close_matches(search_catalog):
 
     assert order("cheap headphones") == ["H2", "H1"]  # $12 earbuds before $199 headphones
     assert order("premium headphones") == ["H1", "H2"]
+
+
+def test_in_a_large_catalog_common_terms_score_but_do_not_admit_keyword_candidates(search_catalog, settings):
+    from recommend.search import retrieval
+    from recommend.search.engine import QueryContext
+
+    def keyword_skus(text: str) -> set[str]:
+        context = QueryContext.of(text)
+        rows = retrieval.keyword_candidates_idf(text, where=Q(), k=50, version=context.version, idf=context.idf)
+        return set(Product.objects.filter(id__in=[pk for pk, _ in rows]).values_list("sku", flat=True))
+
+    assert {"K1", "B1", "B2", "B3", "B4"} <= keyword_skus("cast iron boots")  # small catalog: any term admits
+    settings.SEARCH_COMMON_TERM_MIN_CATALOG = 0  # treat these 10 products as a large catalog
+    settings.SEARCH_COMMON_TERM_SHARE = 0.3  # "boots" is in 4 of 10: common; "cast", "iron" are rare
+    assert keyword_skus("cast iron boots") == {"K1"}
+    # Every term common: all must match.
+    assert keyword_skus("waterproof boots") == {"B1", "B2", "B3", "B4"}
+    assert keyword_skus("women boots") <= {"B1", "B2", "B4"}
