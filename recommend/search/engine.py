@@ -2,7 +2,8 @@
 
 parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
     ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
-    ─▶ reciprocal rank fusion ─▶ sort, page ─▶ facets over all candidates ─▶ reasons per hit
+    ─▶ reciprocal rank fusion ─▶ learned re-ranker (rerank.py) ─▶ sort, page ─▶ facets over all candidates
+    ─▶ reasons per hit
 no result: drop the least essential constraint, say which, and try again.
 """
 
