@@ -279,8 +279,9 @@ def search(
         relaxed.append(victim)
         fused, dense, keyword = _retrieve(text, _where(constraints), context)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
+    ranking: dict[int, dict[str, float]] = {}  # the re-ranker's features per product, for the reasons
     if ranker is not None and fused:
-        fused = _rerank(fused, context, dense, keyword, ranker)
+        fused, ranking = _rerank(fused, context, dense, keyword, ranker)
 
     ranked = _sort(fused, sort, parsed)
     total = len(ranked)
@@ -289,7 +290,7 @@ def search(
     products = Product.objects.for_listing().in_bulk(page_ids)
     scores = dict(ranked)
     hits = [
-        _hit(products[pk], scores[pk], parsed, constraints, relaxed, dense, keyword)
+        _hit(products[pk], scores[pk], parsed, constraints, relaxed, dense, keyword, ranking.get(pk))
         for pk in page_ids
         if pk in products
     ]
@@ -347,7 +348,7 @@ def _rerank(
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     ranker: rerank.Ranker,
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], dict[int, dict[str, float]]]:
     ids = [pk for pk, _ in fused]
     features = rerank.candidate_features(
         ids,
@@ -358,7 +359,8 @@ def _rerank(
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
     )
-    return rerank.rerank(ids, features, ranker)
+    by_pk = {pk: dict(zip(rerank.FEATURES, row, strict=True)) for pk, row in zip(ids, features, strict=True)}
+    return rerank.rerank(ids, features, ranker), by_pk
 
 
 def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
@@ -396,6 +398,7 @@ def _hit(
     relaxed: list[Constraint],
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
+    ranking: dict[str, float] | None = None,
 ) -> Hit:
     reasons: list[Reason] = []
     matched = [c.label for c in constraints if not c.negated and c.kind != "stock" and _satisfies(product, c)]
@@ -407,6 +410,12 @@ def _hit(
     words = _keyword_hits(product, parsed.search_text)
     if product.pk in keyword and words:
         reasons.append(Reason("keyword", "mentions: " + ", ".join(words)))
+    # What the re-ranker weighs most that a shopper can check on the card: the title's own words.
+    if ranking and len(retrieval.WORD_RE.findall(parsed.search_text)) > 1 and ranking["title_coverage"] >= 0.999:
+        reasons.append(Reason("keyword", "its title has every word you searched for"))
+    numbers = sorted(rerank.query_numbers(parsed.search_text))
+    if ranking and numbers and ranking["numbers"] >= 0.999:
+        reasons.append(Reason("keyword", "its title has the numbers you asked for: " + ", ".join(numbers)))
     similarity = None
     semantic_rank = None
     if product.pk in dense:

@@ -105,3 +105,15 @@ def test_train_ranker_writes_weights_that_fit_at_least_as_well_as_fusion(tmp_pat
     fitted = body["ndcg@10_train"][tmp_path.name]
     assert 0.9 <= fitted <= 1.0
     assert "fusion (cv)" in out.getvalue() and "learned (cv)" in out.getvalue()
+
+
+def test_reasons_say_what_the_re_ranker_saw_in_the_title(search_catalog, settings):
+    settings.SEARCH_RERANK = True
+    hits = {
+        hit.product.sku: [r.text for r in hit.reasons]
+        for hit in engine.search(q="cast iron skillet 12", log=False).hits
+    }
+    assert "its title has every word you searched for" in hits["K1"]
+    assert "its title has the numbers you asked for: 12" in hits["K1"]
+    others = [text for sku, texts in hits.items() if sku != "K1" for text in texts]
+    assert not any(text.startswith("its title has") for text in others)
