@@ -7,12 +7,13 @@ Snowball-stemmed title + description) runs over the same products in the same ru
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,15 @@ class Judgements:
     qrels: dict[str, dict[str, float]]  # query id -> product id -> gain
 
 
-def read_judgements(folder: Path) -> Judgements:
+JUDGED_FILES = ("products.tsv", "queries.tsv", "qrels.tsv")
+
+
+def read_judgements(folder: Path, *, limit: int = 0) -> Judgements:
+    """The judged queries of ``folder`` (the first ``limit`` only, when given); FileNotFoundError naming
+    the first of products.tsv, queries.tsv, qrels.tsv that is missing."""
+    for name in JUDGED_FILES:
+        if not (folder / name).exists():
+            raise FileNotFoundError(f"{folder / name} not found")
     queries: dict[str, str] = {}
     with (folder / "queries.tsv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -32,12 +41,28 @@ def read_judgements(folder: Path) -> Judgements:
     with (folder / "qrels.tsv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             qrels.setdefault(row["query_id"], {})[row["product_id"]] = float(row["relevance"]) - 1.0
-    return Judgements(queries={q: t for q, t in queries.items() if q in qrels}, qrels=qrels)
+    judged = {q: t for q, t in queries.items() if q in qrels}
+    if limit:
+        judged = dict(list(judged.items())[:limit])
+    return Judgements(queries=judged, qrels=qrels)
 
 
 def database_name(folder: Path) -> str:
     """Each judged set gets a database of its own, apart from the shop's catalog."""
     return "shopguide_eval_" + re.sub(r"\W+", "_", folder.resolve().name.lower())
+
+
+@contextlib.contextmanager
+def judged_database(folder: Path) -> Iterator[None]:
+    """Run the shop's own code against the judged set's database; the shop's vocabulary afterwards."""
+    from recommend.search import vocabulary
+    from shopguide.databases import separate_database
+
+    try:
+        with separate_database(database_name(folder)):
+            yield
+    finally:
+        vocabulary.reset()
 
 
 def load_judged_catalog(folder: Path, *, write: Callable[[str], object] = print):

@@ -6,9 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from catalog.models import Product
-from recommend.search import relevance, vocabulary
+from recommend.search import relevance
 from recommend.search.engine import search
-from shopguide.databases import separate_database
 
 
 class Command(BaseCommand):
@@ -24,18 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=0, help="evaluate the first N queries only")
 
     def handle(self, *args, folder: Path, as_json: bool, limit: int, **options) -> None:
-        for name in ("products.tsv", "queries.tsv", "qrels.tsv"):
-            if not (folder / name).exists():
-                raise CommandError(f"{folder / name} not found")
-        judgements = relevance.read_judgements(folder)
-        if limit:
-            judgements.queries = dict(list(judgements.queries.items())[:limit])
-
         try:
-            with separate_database(relevance.database_name(folder)):
-                self._evaluate(folder, judgements, as_json)
-        finally:
-            vocabulary.reset()
+            judgements = relevance.read_judgements(folder, limit=limit)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from exc
+        with relevance.judged_database(folder):
+            self._evaluate(folder, judgements, as_json)
 
     def _evaluate(self, folder: Path, judgements: relevance.Judgements, as_json: bool) -> None:
         parsed = relevance.load_judged_catalog(folder, write=self.stdout.write)

@@ -11,7 +11,6 @@ from tqdm import tqdm
 from catalog.models import Product
 from recommend.search import engine, relevance, rerank, retrieval, vocabulary
 from recommend.search.parser import parse
-from shopguide.databases import separate_database
 
 TOP = 10
 STEPS = (-1.0, -0.5, -0.25, -0.1, -0.05, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -60,18 +59,13 @@ class Command(BaseCommand):
     def handle(self, *args, folders: list[Path], limit: int, folds: int, out: Path, dry_run: bool, **options):
         sets = []
         for folder in folders:
-            for name in ("products.tsv", "queries.tsv", "qrels.tsv"):
-                if not (folder / name).exists():
-                    raise CommandError(f"{folder / name} not found")
-            judgements = relevance.read_judgements(folder)
-            if limit:
-                judgements.queries = dict(list(judgements.queries.items())[:limit])
             try:
-                with separate_database(relevance.database_name(folder)):
-                    relevance.load_judged_catalog(folder, write=self.stdout.write)
-                    sets.append(self._collect(folder.resolve().name, judgements))
-            finally:
-                vocabulary.reset()
+                judgements = relevance.read_judgements(folder, limit=limit)
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from exc
+            with relevance.judged_database(folder):
+                relevance.load_judged_catalog(folder, write=self.stdout.write)
+                sets.append(self._collect(folder.resolve().name, judgements))
 
         rng = np.random.default_rng(7)
         folds_of = [rng.integers(0, folds, size=len(s.idcg)) for s in sets]
