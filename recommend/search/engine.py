@@ -47,6 +47,8 @@ class QueryContext:
     version: str
     vector: Any
     idf: dict[str, float]
+    numbers: tuple[str, ...] = ()  # "12", "2x4": what the title-numbers reason names
+    words: int = 0
 
     @classmethod
     def of(cls, text: str) -> QueryContext:
@@ -54,7 +56,14 @@ class QueryContext:
 
         version = catalog_version()
         idf = retrieval.query_idf(text, version) if text and settings.SEARCH_KEYWORD_IDF else {}
-        return cls(text, version, retrieval.query_vector(text or "products"), idf)
+        return cls(
+            text,
+            version,
+            retrieval.query_vector(text or "products"),
+            idf,
+            numbers=tuple(sorted(rerank.query_numbers(text))),
+            words=len(retrieval.WORD_RE.findall(text)),
+        )
 
 
 @dataclass(frozen=True)
@@ -279,7 +288,7 @@ def search(
         relaxed.append(victim)
         fused, dense, keyword = _retrieve(text, _where(constraints), context)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
-    ranking: dict[int, dict[str, float]] = {}  # the re-ranker's features per product, for the reasons
+    ranking: dict[int, Any] = {}  # the re-ranker's feature row per product, for the reasons
     if ranker is not None and fused:
         fused, ranking = _rerank(fused, context, dense, keyword, ranker)
 
@@ -290,7 +299,7 @@ def search(
     products = Product.objects.for_listing().in_bulk(page_ids)
     scores = dict(ranked)
     hits = [
-        _hit(products[pk], scores[pk], parsed, constraints, relaxed, dense, keyword, ranking.get(pk))
+        _hit(products[pk], scores[pk], parsed, constraints, relaxed, dense, keyword, context, _named(ranking.get(pk)))
         for pk in page_ids
         if pk in products
     ]
@@ -348,7 +357,7 @@ def _rerank(
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     ranker: rerank.Ranker,
-) -> tuple[list[tuple[int, float]], dict[int, dict[str, float]]]:
+) -> tuple[list[tuple[int, float]], dict[int, Any]]:
     ids = [pk for pk, _ in fused]
     features = rerank.candidate_features(
         ids,
@@ -359,8 +368,11 @@ def _rerank(
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
     )
-    by_pk = {pk: dict(zip(rerank.FEATURES, row, strict=True)) for pk, row in zip(ids, features, strict=True)}
-    return rerank.rerank(ids, features, ranker), by_pk
+    return rerank.rerank(ids, features, ranker), dict(zip(ids, features, strict=True))
+
+
+def _named(row: Any) -> dict[str, float] | None:
+    return None if row is None else dict(zip(rerank.FEATURES, row, strict=True))
 
 
 def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> list[tuple[int, float]]:
@@ -398,6 +410,7 @@ def _hit(
     relaxed: list[Constraint],
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
+    context: QueryContext,
     ranking: dict[str, float] | None = None,
 ) -> Hit:
     reasons: list[Reason] = []
@@ -411,11 +424,10 @@ def _hit(
     if product.pk in keyword and words:
         reasons.append(Reason("keyword", "mentions: " + ", ".join(words)))
     # What the re-ranker weighs most that a shopper can check on the card: the title's own words.
-    if ranking and len(retrieval.WORD_RE.findall(parsed.search_text)) > 1 and ranking["title_coverage"] >= 0.999:
+    if ranking and context.words > 1 and ranking["title_coverage"] >= 0.999:
         reasons.append(Reason("keyword", "its title has every word you searched for"))
-    numbers = sorted(rerank.query_numbers(parsed.search_text))
-    if ranking and numbers and ranking["numbers"] >= 0.999:
-        reasons.append(Reason("keyword", "its title has the numbers you asked for: " + ", ".join(numbers)))
+    if ranking and context.numbers and ranking["numbers"] >= 0.999:
+        reasons.append(Reason("keyword", "its title has the numbers you asked for: " + ", ".join(context.numbers)))
     similarity = None
     semantic_rank = None
     if product.pk in dense:
