@@ -1,4 +1,4 @@
-"""What recommend stores: every search, for analytics and shopper profiles."""
+"""What recommend stores: every search (analytics, profiles) and the signals recommendations are built from."""
 
 from __future__ import annotations
 
@@ -24,3 +24,44 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query!r} ({self.total} results)"
+
+
+class ItemNeighbor(models.Model):
+    """A product's strongest neighbours by what shoppers did, recomputed from events (recommend/recs/training.py).
+
+    ``next``: what shoppers went on to view or buy after this product (recs/signals.transitions);
+    ``bought``: what was bought in the same order (recs/signals.co_occurrence).
+    """
+
+    class Kind(models.TextChoices):
+        NEXT = "next"
+        BOUGHT = "bought"
+
+    product = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
+    neighbor = models.ForeignKey("catalog.Product", related_name="+", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "kind", "neighbor"], name="itemneighbor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -{self.kind}-> {self.neighbor_id} ({self.score:.3f})"
+
+
+class ProductPopularity(models.Model):
+    """Time-decayed popularity of a product (trending), recomputed from events every few minutes."""
+
+    product = models.OneToOneField("catalog.Product", primary_key=True, related_name="+", on_delete=models.CASCADE)
+    score = models.FloatField()
+    # Distinct shoppers who viewed, carted or bought it in the last TRENDING_WINDOW_DAYS (what the reason says).
+    recent_shoppers = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-score"], name="productpopularity_score_idx")]
+
+    def __str__(self) -> str:
+        return f"popularity of {self.product_id}: {self.score:.2f}"

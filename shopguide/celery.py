@@ -25,4 +25,8 @@ app.conf.beat_schedule = {
         "task": "profiles.tasks.train_graph_embeddings",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Item-to-item signals (next / bought together) from all events (routed to the `training` queue).
+    "train-recommendation-signals": {"task": "recommend.tasks.train_recommendation_signals", "schedule": 1800.0},
+    # Trending: time-decayed popularity, one SQL statement.
+    "refresh-trending": {"task": "recommend.tasks.refresh_trending", "schedule": 300.0},
 }

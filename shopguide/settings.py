@@ -122,6 +122,7 @@ CELERY_TASK_ROUTES = {
     "catalog.tasks.*": {"queue": "embeddings"},
     "profiles.tasks.train_*": {"queue": "training"},
     "profiles.tasks.*": {"queue": "profiles"},
+    "recommend.tasks.train_*": {"queue": "training"},
 }
 CELERY_QUEUES_ALL = ("default", "embeddings", "profiles", "training")
 
@@ -137,6 +138,8 @@ TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch
 GRAPH_EMBEDDING_DIM = 64  # shopper and product vectors of the knowledge-graph model (profiles/graph.py)
 GRAPH_TRAIN_EPOCHS = env.int("GRAPH_TRAIN_EPOCHS", default=10)  # epochs of the periodic graph training
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)  # older events are deleted by a periodic task
+# Trending: popularity decays by half every TRENDING_HALF_LIFE_DAYS (recommend/recs/training.py).
+TRENDING_HALF_LIFE_DAYS = env.float("TRENDING_HALF_LIFE_DAYS", default=3.0)
 # A burst of events becomes one profile refresh: the first sends it this many seconds later, the rest
 # find it pending (a Redis flag that expires after PROFILE_REFRESH_PENDING_TTL s, should a message be lost).
 PROFILE_REFRESH_DELAY = env.float("PROFILE_REFRESH_DELAY", default=0.5)
