@@ -119,7 +119,7 @@ class QueryOutput(serializers.Serializer):
 
 
 class ReasonOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["attribute", "excluded", "keyword", "semantic", "relaxed"])
+    kind = serializers.ChoiceField(choices=["attribute", "excluded", "keyword", "semantic", "relaxed", "personal"])
     text = serializers.CharField()
 
 

@@ -2,7 +2,8 @@
 
 parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
     ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
-    ─▶ reciprocal rank fusion ─▶ learned re-ranker (rerank.py) ─▶ sort, page ─▶ facets over all candidates
+    ─▶ reciprocal rank fusion ─▶ learned re-ranker (rerank.py) ─▶ sort ─▶ personal lift (personal.py, bounded)
+    ─▶ page ─▶ facets over all candidates
     ─▶ reasons per hit
 no result: drop the least essential constraint, say which, and try again.
 """
@@ -20,7 +21,7 @@ from django.db.models import Q
 
 from catalog import selectors
 from catalog.models import Product
-from recommend.search import rerank, retrieval
+from recommend.search import personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
 
@@ -91,7 +92,7 @@ class Constraint:
 
 @dataclass
 class Reason:
-    kind: str  # attribute, excluded, keyword, semantic, relaxed
+    kind: str  # attribute, excluded, keyword, semantic, relaxed, personal
     text: str
 
     def as_dict(self) -> dict[str, str]:
@@ -270,6 +271,7 @@ def search(
     shopper_id: int | None = None,
     session_key: str = "",
     log: bool = True,
+    personalize: bool = True,
 ) -> SearchResult:
     started = time.perf_counter()
     filters = filters or SearchFilters()
@@ -293,6 +295,10 @@ def search(
         fused, ranking = _rerank(fused, context, dense, keyword, ranker)
 
     ranked = _sort(fused, sort, parsed)
+    lifts: dict[int, personal.Lift] = {}
+    affinities = personal.shopper_affinities(shopper_id) if personalize and sort == "relevance" else None
+    if affinities:
+        ranked, lifts = personal.personal_rerank(ranked, affinities)
     total = len(ranked)
     page = max(1, page)
     page_ids = [pk for pk, _ in ranked[(page - 1) * page_size : page * page_size]]
@@ -303,6 +309,10 @@ def search(
         for pk in page_ids
         if pk in products
     ]
+    for hit in hits:
+        lift = lifts.get(hit.product.pk)
+        if lift is not None and lift.reason:
+            hit.reasons.append(Reason("personal", lift.reason))
     result = SearchResult(
         parsed=parsed,
         hits=hits,
