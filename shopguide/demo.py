@@ -75,6 +75,15 @@ def prepare() -> tuple[str, str]:
     else:
         log("demo catalog already present")
     call_command("embed_products")
+    # Recommendations read precomputed signals: item neighbours and trending now (seconds), the graph
+    # vectors by the worker once it is up (about a minute on the demo) when none were trained yet.
+    call_command("train_recommendations")
+    from profiles.models import ProductGraphVector
+    from profiles.tasks import train_graph_embeddings
+
+    if not ProductGraphVector.objects.exists():
+        log("graph embeddings will be trained by the worker (about a minute)")
+        train_graph_embeddings.delay()
     return credentials
 
 
