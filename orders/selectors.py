@@ -66,6 +66,15 @@ def cart_lines(*, shopper: Shopper) -> QuerySet[CartLine]:
     )
 
 
+def cart_product_ids(*, shopper: Shopper | None) -> list[int]:
+    """The products in the shopper's cart, the newest line first (one query, no products loaded)."""
+    if shopper is None:
+        return []
+    return list(
+        CartLine.objects.filter(cart__shopper=shopper).order_by("-added_at", "-id").values_list("product_id", flat=True)
+    )
+
+
 def cart_view(*, shopper: Shopper | None) -> CartView:
     """The shopper's cart with line totals, the total and any line that cannot be bought as it is."""
     if shopper is None:

@@ -184,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # "surface" names two choice sets: where an event happened, and which recommendation list answered.
+    "ENUM_NAME_OVERRIDES": {
+        "EventSurfaceEnum": "profiles.models.Event.Surface",
+        "RecommendationSurfaceEnum": "recommend.recs_apis.SURFACES",
+    },
 }
 
 LOGGING = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection, transaction
@@ -67,6 +67,7 @@ class History:
     seen: set[int]  # every product in the events read, and everything ever bought
     verbs: dict[int, str]  # product → what the shopper last did with it, in words
     last_seen: dict[int, datetime]
+    bought: set[int] = field(default_factory=set)  # everything ever bought (what a cart need not be offered again)
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,6 +104,7 @@ def shopper_history(shopper: Shopper | None) -> History:
         seen={pk for pk, _, _ in rows},
         verbs=verbs,
         last_seen=last_seen,
+        bought={pk for pk, kind, _ in rows if kind == Event.Kind.PURCHASE},
     )
 
 
@@ -396,7 +398,8 @@ def complete_purchase(
     ordered = [by_pk[pk] for pk in dict.fromkeys(product_ids) if pk in by_pk]
     if not ordered:
         return []
-    bought = {pk for pk in shopper_history(shopper).seen if pk} if shopper is not None else set()
+    # Only what was bought: a product merely viewed may be just the complement the shopper was weighing.
+    bought = shopper_history(shopper).bought if shopper is not None else set()
     return _complements(ordered, limit=limit, exclude=set(exclude) | set(by_pk), seen=bought, reason_for_cart=True)
 
 
@@ -494,13 +497,17 @@ def trending(*, limit: int = 12, exclude: Collection[int] = (), category=None) -
 def recently_viewed(*, shopper: Shopper | None, limit: int = 12, exclude: Collection[int] = ()) -> list[Recommendation]:
     """The shopper's own products, newest first (nothing for a shopper who paused personalisation)."""
     history = shopper_history(shopper)
-    order = [pk for pk in history.last_seen if pk not in set(exclude)][: _limit(limit)]
-    products = Product.objects.filter(pk__in=order).for_listing().in_bulk()
+    excluded = set(exclude)
+    order = [pk for pk in history.last_seen if pk not in excluded]
+    # Active only: a withdrawn product's page is a 404, so its card would be a dead end.
+    products = Product.objects.active().filter(pk__in=order).for_listing().in_bulk()
     now = timezone.now()
-    out = []
-    for pk in order:
-        if pk in products:
-            ago = timesince(history.last_seen[pk], now).split(",")[0]
-            text = f"you {history.verbs.get(pk, 'viewed')} this {ago} ago"
-            out.append(Recommendation(products[pk], 0.0, [Reason("recent", text, pk)]))
+    out: list[Recommendation] = []
+    for pk in (pk for pk in order if pk in products):
+        verb = history.verbs.get(pk, "viewed")
+        at = history.last_seen[pk]
+        when = "just now" if now - at < timedelta(minutes=1) else timesince(at, now).split(",")[0] + " ago"
+        out.append(Recommendation(products[pk], 0.0, [Reason("recent", f"you {verb} this {when}", pk)]))
+        if len(out) == _limit(limit):
+            break
     return out
