@@ -42,14 +42,15 @@ class Row:
 def home_rows(shopper: Shopper | None) -> list[Row]:
     """For you (Trending now for a shopper with no history), because you viewed X (≤ 2), recently viewed,
     trending (what the first row did not already show)."""
-    for_you = engine.for_you(shopper=shopper, limit=ROW_LIMIT)
+    history = engine.shopper_history(shopper)  # read once for every row
+    for_you = engine.for_you(shopper=shopper, limit=ROW_LIMIT, history=history)
     personal = any(reason.kind not in IMPERSONAL for rec in for_you for reason in rec.reasons)
     rows = [Row("for-you", "For you" if personal else "Trending now", for_you)]
-    because = engine.because_you_viewed(shopper=shopper, rows=BECAUSE_ROWS, limit=BECAUSE_LIMIT)
+    because = engine.because_you_viewed(shopper=shopper, rows=BECAUSE_ROWS, limit=BECAUSE_LIMIT, history=history)
     for i, (_seed, recs) in enumerate(because, start=1):
         # The heading is the row's reason ("because you viewed …", or bought, or saved): the engine's words.
         rows.append(Row(f"because-{i}", capfirst(recs[0].reasons[0].text), recs))
-    recent = engine.recently_viewed(shopper=shopper, limit=ROW_LIMIT)
+    recent = engine.recently_viewed(shopper=shopper, limit=ROW_LIMIT, history=history)
     rows.append(Row("recently-viewed", "Recently viewed", recent))
     if personal:
         shown = [rec.product.pk for rec in for_you + recent]

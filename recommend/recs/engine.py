@@ -35,6 +35,11 @@ HISTORY_EVENTS = 200  # the newest product events read per shopper: the history,
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
 ANN_EF_SEARCH = 200  # the HNSW walk must be at least as wide as the candidates asked for
 CATEGORY_CAP_SHARE = 3  # at most a third of a row from one leaf category (when the candidates allow)
+# Content neighbours at least this close (cosine, all-MiniLM-L6-v2) only: products of one kind score 0.6–0.9
+# on the demo, a coffee grinder and a hiking boot about 0.2. A floor, not a tuned cut: the demo's templated
+# descriptions put even unrelated products near 0.55, so per-category caps and the blend do the rest.
+ROW_MIN_SIMILARITY = 0.45  # "because you viewed X" rows
+SIMILAR_MIN_SIMILARITY = 0.35  # "similar items" on a product page
 REASON_SHARE = 0.2  # a source is named when it gives at least this share of the item's score
 MAX_LIMIT = 50
 TITLE_CHARS = 60
@@ -243,10 +248,13 @@ def _named_sources(entry: blend.Scored) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def for_you(*, shopper: Shopper | None, limit: int = 12, exclude: Collection[int] = ()) -> list[Recommendation]:
-    """The home page's "For you": blended from the shopper's recent history, graph vector and trending."""
+def for_you(
+    *, shopper: Shopper | None, limit: int = 12, exclude: Collection[int] = (), history: History | None = None
+) -> list[Recommendation]:
+    """The home page's "For you": blended from the shopper's recent history, graph vector and trending.
+    ``history``: the shopper's, when the caller has read it already (a page with several rows)."""
     limit = _limit(limit)
-    history = shopper_history(shopper)
+    history = history if history is not None else shopper_history(shopper)
     if not history.recent:
         return trending(limit=limit, exclude=exclude)
     profile = Profile.objects.filter(shopper=shopper).only("removed_interests", "graph_vector").first()
@@ -297,10 +305,17 @@ def _personal_reasons(entry: blend.Scored, history: History, titles: dict[int, s
 
 
 def because_you_viewed(
-    *, shopper: Shopper | None, rows: int = 2, limit: int = 8, exclude: Collection[int] = ()
+    *,
+    shopper: Shopper | None,
+    rows: int = 2,
+    limit: int = 8,
+    exclude: Collection[int] = (),
+    history: History | None = None,
 ) -> list[tuple[Product, list[Recommendation]]]:
-    """Rows seeded by each of the shopper's newest products: what shoppers went on to and what is like it."""
-    history = shopper_history(shopper)
+    """Rows seeded by each of the shopper's newest products: what shoppers went on to and what is like it.
+    Content neighbours must be close (ROW_MIN_SIMILARITY): a row titled "because you viewed X" of things
+    merely nearest to X in a small catalog would explain nothing."""
+    history = history if history is not None else shopper_history(shopper)
     seeds = history.recent[:rows]
     if not seeds:
         return []
@@ -314,7 +329,7 @@ def because_you_viewed(
         if product is None:
             continue
         verb = history.verbs.get(seed, "viewed")
-        ranked = _item_ranking(product, exclude=history.seen | shown)
+        ranked = _item_ranking(product, exclude=history.seen | shown, min_similarity=ROW_MIN_SIMILARITY)
         recs = [
             Recommendation(
                 p, round(e.score, 4), [Reason("viewed", f"because you {verb} {_short(product.title)}", seed)]
@@ -327,8 +342,9 @@ def because_you_viewed(
     return out
 
 
-def _item_ranking(product: Product, *, exclude: Collection[int]) -> list[blend.Scored]:
-    """Candidates around one product: what shoppers went on to from it, and its content neighbours."""
+def _item_ranking(product: Product, *, exclude: Collection[int], min_similarity: float = 0.0) -> list[blend.Scored]:
+    """Candidates around one product: what shoppers went on to from it, and its content neighbours at least
+    ``min_similarity`` close (cosine)."""
     neighbours = _neighbours([product.pk], ItemNeighbor.Kind.NEXT)[product.pk]
     transitions = blend.aggregate_transitions([product.pk], lambda pk: neighbours)
     embedding = _embeddings([product.pk]).get(product.pk)
@@ -337,13 +353,14 @@ def _item_ranking(product: Product, *, exclude: Collection[int]) -> list[blend.S
         if embedding is not None
         else {}
     )
+    content = {pk: hit for pk, hit in content.items() if hit[0] >= min_similarity}
     return blend.blend(transitions=transitions, content=content, exclude={product.pk, *exclude})
 
 
 def similar_items(*, product: Product, limit: int = 8, exclude: Collection[int] = ()) -> list[Recommendation]:
     """Alternatives to a product (the product page): content neighbours and what its viewers also viewed,
     within its top-level category. A product nobody has seen yet still gets its content neighbours."""
-    ranked = _item_ranking(product, exclude=exclude)
+    ranked = _item_ranking(product, exclude=exclude, min_similarity=SIMILAR_MIN_SIMILARITY)
     top = _top_key(product)
     keep = (lambda p: _top_key(p) == top) if top else None
     out = []
@@ -494,9 +511,11 @@ def trending(*, limit: int = 12, exclude: Collection[int] = (), category=None) -
     ]
 
 
-def recently_viewed(*, shopper: Shopper | None, limit: int = 12, exclude: Collection[int] = ()) -> list[Recommendation]:
+def recently_viewed(
+    *, shopper: Shopper | None, limit: int = 12, exclude: Collection[int] = (), history: History | None = None
+) -> list[Recommendation]:
     """The shopper's own products, newest first (nothing for a shopper who paused personalisation)."""
-    history = shopper_history(shopper)
+    history = history if history is not None else shopper_history(shopper)
     excluded = set(exclude)
     order = [pk for pk in history.last_seen if pk not in excluded]
     # Active only: a withdrawn product's page is a 404, so its card would be a dead end.
