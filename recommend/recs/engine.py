@@ -33,7 +33,8 @@ from recommend.recs import blend
 
 HISTORY_EVENTS = 200  # the newest product events read per shopper: the history, and what not to show again
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
-ANN_EF_SEARCH = 200  # the HNSW walk must be at least as wide as the candidates asked for
+ANN_EF_SEARCH = 200
+CANDIDATES_AROUND_ITEM = 60  # content neighbours fetched for a product-seeded row (rows show ≤ 12)  # the HNSW walk must be at least as wide as the candidates asked for
 CATEGORY_CAP_SHARE = 3  # at most a third of a row from one leaf category (when the candidates allow)
 # Content neighbours at least this close (cosine, all-MiniLM-L6-v2) only: products of one kind score 0.6–0.9
 # on the demo, a coffee grinder and a hiking boot about 0.2. A floor, not a tuned cut: the demo's templated
@@ -134,12 +135,30 @@ def _neighbours(product_ids: Sequence[int], kind: str) -> dict[int, list[tuple[i
 
 
 def _vector_literal(vector: Iterable[float]) -> str:
-    return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
 
 
-def _embeddings(product_ids: Sequence[int]) -> dict[int, np.ndarray]:
-    rows = Product.objects.filter(pk__in=product_ids, embedding__isnull=False).values_list("pk", "embedding")
-    return {pk: np.asarray(vector, dtype=np.float32) for pk, vector in rows}
+def _titles_and_embeddings(product_ids: Sequence[int]) -> tuple[dict[int, str], dict[int, np.ndarray]]:
+    rows = Product.objects.filter(pk__in=product_ids).values_list("pk", "title", "embedding")
+    titles = {pk: title for pk, title, _ in rows}
+    return titles, {pk: np.asarray(vector, dtype=np.float32) for pk, _, vector in rows if vector is not None}
+
+
+def _content_around(product_id: int, *, k: int) -> dict[int, tuple[float, int | None]]:
+    """Products nearest one product's embedding (HNSW; the vector stays in the database): pk → (cosine, it)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(40, k)])
+        cursor.execute(
+            """
+            SELECT id, 1 - (embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s))
+              FROM catalog_product
+             WHERE is_active AND embedding IS NOT NULL
+             ORDER BY embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s)
+             LIMIT %s
+            """,
+            [product_id, product_id, k],
+        )
+        return {pk: (float(cosine), product_id) for pk, cosine in cursor.fetchall() if cosine is not None}
 
 
 def _content_candidates(
@@ -187,24 +206,45 @@ def _popular(*, k: int) -> dict[int, float]:
     return dict(ProductPopularity.objects.order_by("-score", "product_id").values_list("product_id", "score")[:k])
 
 
-def _available(product_ids: Sequence[int], *, removed_interests: Collection[str] = ()) -> dict[int, Product]:
+@dataclass(frozen=True)
+class _Card:
+    """What filtering a candidate needs (a light row); the full product is loaded only for those shown."""
+
+    pk: int
+    category_id: int | None
+    brand_slug: str | None
+    category_slug: str | None
+    tree_key: str | None
+    attributes: dict | None
+
+    @property
+    def top_key(self) -> str | None:
+        return self.tree_key.strip("/").split("/")[0] if self.tree_key else None
+
+
+def _available(product_ids: Sequence[int], *, removed_interests: Collection[str] = ()) -> dict[int, _Card]:
     """The listed products a shopper can buy now (active, in stock, not in an interest they removed)."""
-    products = Product.objects.active().filter(pk__in=product_ids, stock__gt=0).for_listing()
     removed = set(removed_interests)
-    return {p.pk: p for p in products if not (removed and _hidden(p, removed))}
+    with_attributes = any(key.startswith("attribute:") for key in removed)
+    rows = (
+        Product.objects.active()
+        .filter(pk__in=product_ids, stock__gt=0)
+        .values_list("pk", "category_id", "brand__slug", "category__slug", "category__tree_key")
+    )
+    attributes = (
+        dict(Product.objects.filter(pk__in=product_ids).values_list("pk", "attributes")) if with_attributes else {}
+    )
+    cards = (_Card(*row, attributes.get(row[0])) for row in rows)
+    return {c.pk: c for c in cards if not (removed and _hidden(c, removed))}
 
 
-def _hidden(product: Product, removed: set[str]) -> bool:
-    if product.brand_id and f"brand:{product.brand.slug}" in removed:
+def _hidden(card: _Card, removed: set[str]) -> bool:
+    if card.brand_slug and f"brand:{card.brand_slug}" in removed:
         return True
-    if product.category_id:
-        if f"category:{product.category.slug}" in removed:
-            return True
-        # A removed top-level category hides everything under it: its slug is the first path part.
-        top = product.category.tree_key.strip("/").split("/")[0]
-        if f"category:{top}" in removed:
-            return True
-    for name, value in (product.attributes or {}).items():
+    # A removed top-level category hides everything under it: its slug is the first path part.
+    if card.category_slug and {f"category:{card.category_slug}", f"category:{card.top_key}"} & removed:
+        return True
+    for name, value in (card.attributes or {}).items():
         values = value if isinstance(value, list) else [value]
         if any(f"attribute:{name}:{str(v).casefold()}" in removed for v in values):
             return True
@@ -224,16 +264,17 @@ def _finish(
     *,
     limit: int,
     removed_interests: Collection[str] = (),
-    keep: Callable[[Product], bool] | None = None,
+    keep: Callable[[_Card], bool] | None = None,
     diverse: bool = True,
 ) -> list[tuple[blend.Scored, Product]]:
     """The best ``limit`` that are available, at most a third from one leaf category (when there is a choice)."""
     head = list(ranked[: limit * 4 + 20])
-    products = _available([s.item for s in head], removed_interests=removed_interests)
-    head = [s for s in head if s.item in products and (keep is None or keep(products[s.item]))]
+    cards = _available([s.item for s in head], removed_interests=removed_interests)
+    head = [s for s in head if s.item in cards and (keep is None or keep(cards[s.item]))]
     cap = max(2, -(-limit // CATEGORY_CAP_SHARE)) if diverse else limit
-    chosen = blend.diversify(head, limit=limit, group_of=lambda pk: products[pk].category_id, cap=cap)
-    return [(s, products[s.item]) for s in chosen]
+    chosen = blend.diversify(head, limit=limit, group_of=lambda pk: cards[pk].category_id, cap=cap)
+    products = Product.objects.filter(pk__in=[s.item for s in chosen]).for_listing().in_bulk()
+    return [(s, products[s.item]) for s in chosen if s.item in products]
 
 
 def _named_sources(entry: blend.Scored) -> list[str]:
@@ -264,7 +305,7 @@ def for_you(
 
     neighbours = _neighbours(history.recent, ItemNeighbor.Kind.NEXT)
     transitions = blend.aggregate_transitions(history.recent, lambda pk: neighbours.get(pk, ()))
-    embeddings = _embeddings(history.recent)
+    titles, embeddings = _titles_and_embeddings(history.recent)
     anchors = [(pk, embeddings[pk]) for pk in history.recent if pk in embeddings]
     query = blend.history_vector(np.array([v for _, v in anchors])) if anchors else None
     content = _content_candidates(anchors, query, k=per_source) if query is not None else {}
@@ -277,7 +318,6 @@ def for_you(
         popularity=_popular(k=per_source),
         exclude=excluded,
     )
-    titles = dict(Product.objects.filter(pk__in=history.recent).values_list("pk", "title"))
     out = []
     for entry, product in _finish(ranked, limit=limit, removed_interests=removed):
         out.append(Recommendation(product, round(entry.score, 4), _personal_reasons(entry, history, titles)))
@@ -347,12 +387,7 @@ def _item_ranking(product: Product, *, exclude: Collection[int], min_similarity:
     ``min_similarity`` close (cosine)."""
     neighbours = _neighbours([product.pk], ItemNeighbor.Kind.NEXT)[product.pk]
     transitions = blend.aggregate_transitions([product.pk], lambda pk: neighbours)
-    embedding = _embeddings([product.pk]).get(product.pk)
-    content = (
-        _content_candidates([(product.pk, embedding)], embedding, k=blend.CANDIDATES_PER_SOURCE + len(exclude) + 1)
-        if embedding is not None
-        else {}
-    )
+    content = _content_around(product.pk, k=CANDIDATES_AROUND_ITEM + len(exclude) + 1)
     content = {pk: hit for pk, hit in content.items() if hit[0] >= min_similarity}
     return blend.blend(transitions=transitions, content=content, exclude={product.pk, *exclude})
 
@@ -362,7 +397,7 @@ def similar_items(*, product: Product, limit: int = 8, exclude: Collection[int] 
     within its top-level category. A product nobody has seen yet still gets its content neighbours."""
     ranked = _item_ranking(product, exclude=exclude, min_similarity=SIMILAR_MIN_SIMILARITY)
     top = _top_key(product)
-    keep = (lambda p: _top_key(p) == top) if top else None
+    keep = (lambda card: card.top_key == top) if top else None
     out = []
     # Alternatives may all share the product's leaf category: that is the point, so no per-category cap.
     for entry, candidate in _finish(ranked, limit=_limit(limit), keep=keep, diverse=False):
@@ -445,7 +480,9 @@ def _complements(
     ]
     titles = {p.pk: _short(p.title) for p in anchors}
     out = []
-    for entry, candidate in _finish(ranked, limit=_limit(limit), keep=lambda p: p.category_id not in leaf_categories):
+    for entry, candidate in _finish(
+        ranked, limit=_limit(limit), keep=lambda card: card.category_id not in leaf_categories
+    ):
         anchor = entry.because
         if anchor is None:
             reasons = [Reason("goes_with", "shoppers who chose products like this often pick it too")]
