@@ -90,12 +90,35 @@ def _nearest(base, vector: np.ndarray, k: int, *, ef_search: int | None) -> list
     else:
         order = distance
     qs = base.annotate(distance=order).order_by("distance").values_list("id", "distance")[:k]
-    with transaction.atomic():
-        if ef_search is not None:
+    if ef_search is None or _session_ef_search(ef_search):
+        rows = list(qs)
+    else:
+        with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
-        rows = list(qs)
+            rows = list(qs)
     return [(pk, 1.0 - float(d)) for pk, d in rows]
+
+
+def _session_ef_search(ef_search: int) -> bool:
+    """Whether this connection's session now walks the graph with ``ef_search`` (set here if need be).
+
+    A session-level ``SET`` once per connection (connections live DB_CONN_MAX_AGE) replaces BEGIN,
+    SET LOCAL and COMMIT around every walk: three round trips a search. Safe because every HNSW query
+    in this code base sets its own ef_search (this, or SET LOCAL in a transaction, which overrides the
+    session's value and gives it back at COMMIT), so none relies on the server's default (40); a new
+    one must do the same. Never inside a transaction: a rollback would undo the SET behind our back,
+    so there the caller falls back to SET LOCAL. The raw connection is remembered (not its id) so a
+    reconnect is noticed.
+    """
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return False
+    raw = connection.connection
+    if getattr(connection, "_hnsw_session", None) != (raw, ef_search):
+        with connection.cursor() as cursor:
+            cursor.execute("SET hnsw.ef_search = %s", [ef_search])
+        connection._hnsw_session = (raw, ef_search)
+    return True
 
 
 def _estimated_rows(qs) -> float:
