@@ -53,14 +53,12 @@ class QueryContext:
 
     @classmethod
     def of(cls, text: str) -> QueryContext:
-        from recommend.search.vocabulary import catalog_version
-
-        version = catalog_version()
+        vector, version = retrieval.query_vector_and_version(text or "products")
         idf = retrieval.query_idf(text, version) if text and settings.SEARCH_KEYWORD_IDF else {}
         return cls(
             text,
             version,
-            retrieval.query_vector(text or "products"),
+            vector,
             idf,
             numbers=tuple(sorted(rerank.query_numbers(text))),
             words=len(retrieval.WORD_RE.findall(text)),

@@ -45,6 +45,25 @@ def query_vector(text: str) -> np.ndarray:
         cached = None
     if cached is not None:
         return np.frombuffer(cached, dtype=np.float32)
+    return _encode(normalised, key)
+
+
+def query_vector_and_version(text: str) -> tuple[np.ndarray, str]:
+    """``query_vector(text)`` and ``vocabulary.catalog_version()``, both from one cache round trip."""
+    from recommend.search.vocabulary import VERSION_KEY, catalog_version
+
+    normalised = " ".join(text.casefold().split())
+    key = query_vector_key(normalised)
+    try:
+        cached = cache.get_many([VERSION_KEY, key])
+    except Exception:  # Redis down: each falls back on its own
+        return query_vector(text), catalog_version()
+    version = str(cached.get(VERSION_KEY) or "0")
+    vector = cached.get(key)
+    return (np.frombuffer(vector, dtype=np.float32) if vector is not None else _encode(normalised, key)), version
+
+
+def _encode(normalised: str, key: str) -> np.ndarray:
     vector = embedding.encode([normalised])[0]
     try:
         cache.set(key, vector.astype(np.float32).tobytes(), timeout=QUERY_VECTOR_TTL)
