@@ -15,7 +15,7 @@ constraints), the keyword step (Postgres full text, idf-weighted). BM25 alone is
 same products' title + description, in memory, top 100: the baseline the issue asks for, which
 does less (no filters, no facets, no reasons) and therefore sets the floor.
 
-Queries: the dev queries of ``../shared/data/search/*/queries.tsv`` when that folder exists,
+Queries: the dev queries of ``shared/data/search/*/queries.tsv`` (in a folder above the checkout) when it exists,
 otherwise queries made from the catalog's own titles, so the script runs on any clone.
 
 ``--scale N`` builds (once) a database ``shopguide_bench_<N>`` holding the demo catalog N / 20,000
@@ -59,7 +59,11 @@ from recommend.search.relevance import BM25Baseline  # noqa: E402
 from shopguide import embedding  # noqa: E402
 from shopguide.databases import separate_database  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data" / "search"
+# The first ``shared/data/search`` above the checkout: ``../shared`` from a clone, ``../../shared`` from a worktree.
+SHARED = next(
+    (p / "shared" / "data" / "search" for p in ROOT.parents if (p / "shared" / "data" / "search").is_dir()),
+    ROOT.parent / "shared" / "data" / "search",
+)
 
 
 def load_queries(limit: int) -> tuple[list[str], str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -235,17 +236,22 @@ def _band_facets(filters: ProductFilters, scope: ProductQuerySet, conditions: di
 # --- Facets over a few hundred candidates (search): one row fetch, counted in Python ----------------
 
 
-@dataclass(frozen=True)
-class _Row:
+class FacetRow(NamedTuple):
+    """What search facets read of one candidate (``FACET_COLUMNS``, in this order)."""
+
     tree_key: str | None
     brand_slug: str | None
     brand_name: str | None
     price: Decimal | None
     rating: Decimal | None
     stock: int
+    is_active: bool
 
 
-def _passes(row: _Row, filters: ProductFilters, *skip: str) -> bool:
+FACET_COLUMNS = ("category__tree_key", "brand__slug", "brand__name", "price", "rating", "stock", "is_active")
+
+
+def _passes(row: FacetRow, filters: ProductFilters, *skip: str) -> bool:
     if "brand" not in skip and filters.brands and row.brand_slug not in filters.brands:
         return False
     if "price" not in skip and not _price_ok(row.price, filters.min_price, filters.max_price):
@@ -265,25 +271,36 @@ def _price_ok(price: Decimal | None, low: Decimal | None, high: Decimal | None) 
     return price is not None and (low is None or price >= low) and (high is None or price <= high)
 
 
-def product_facets_for_ids(*, filters: ProductFilters, ids: list[int]) -> Facets:
+def product_facets_for_ids(
+    *, filters: ProductFilters, ids: list[int], rows: Mapping[int, FacetRow] | None = None
+) -> Facets:
     """The same counts as ``product_facets(base=Product.objects.filter(id__in=ids))``, from one query.
 
     Search facets count a few hundred candidates: fetching them once and counting here is several
-    times faster than the five aggregate queries, which pay off only over whole categories.
+    times faster than the five aggregate queries, which pay off only over whole categories. ``rows``:
+    the ids' rows when the caller fetched them already (search's re-ranking query does); inactive
+    products and those outside the filtered category are then left out here rather than in SQL.
     """
-    qs = _scope(filters, Product.objects.active().filter(id__in=ids)).order_by()
-    rows = [
-        _Row(*values)
-        for values in qs.values_list("category__tree_key", "brand__slug", "brand__name", "price", "rating", "stock")
-    ]
+    if rows is None:
+        qs = _scope(filters, Product.objects.active().filter(id__in=ids)).order_by()
+        candidates = [FacetRow(*values) for values in qs.values_list(*FACET_COLUMNS)]
+    else:
+        prefix = filters.category.tree_key if filters.category is not None else None
+        candidates = [
+            row
+            for row in (rows.get(pk) for pk in dict.fromkeys(ids))
+            if row is not None
+            and row.is_active
+            and (prefix is None or (row.tree_key is not None and row.tree_key.startswith(prefix)))
+        ]
     return Facets(
-        categories=_category_options(filters, ((r.tree_key, 1) for r in rows if _passes(r, filters))),
-        brands=_brand_facet_rows(filters, [r for r in rows if _passes(r, filters, "brand")]),
-        **_band_facets_rows(filters, rows),
+        categories=_category_options(filters, ((r.tree_key, 1) for r in candidates if _passes(r, filters))),
+        brands=_brand_facet_rows(filters, [r for r in candidates if _passes(r, filters, "brand")]),
+        **_band_facets_rows(filters, candidates),
     )
 
 
-def _brand_facet_rows(filters: ProductFilters, rows: list[_Row]) -> list[FacetOption]:
+def _brand_facet_rows(filters: ProductFilters, rows: list[FacetRow]) -> list[FacetOption]:
     counts: dict[str, list] = {}
     for row in rows:
         if row.brand_slug is not None:
@@ -313,7 +330,7 @@ def _bands_from_quantiles(quantiles: list[Decimal]) -> list[tuple[Decimal | None
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-def _band_facets_rows(filters: ProductFilters, rows: list[_Row]) -> dict:
+def _band_facets_rows(filters: ProductFilters, rows: list[FacetRow]) -> dict:
     bands = _bands_from_quantiles(_percentiles([r.price for r in rows if r.price is not None], PRICE_QUANTILES))
     options: list[tuple[str, str, Decimal | None, Decimal | None, bool]] = []
     for low, high in bands:

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from catalog import selectors
 from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
-from recommend.search.engine import SORTS, SearchFilters, SearchResult, search
+from recommend.search.engine import SORTS, Hit, SearchFilters, SearchResult, search
 from recommend.search.suggest import suggest
 
 MAX_QUERY = 1000
@@ -175,6 +175,86 @@ class AutocompleteOutput(serializers.Serializer):
     popular = serializers.ListField(child=serializers.CharField())
 
 
+# --- Representation: what SearchOutput describes, without its per-field machinery ------------------
+#
+# DRF walks ~900 fields a search (24 hits × a product, its brand, its category and reasons; ~40 facet
+# options), each through get_attribute and to_representation, and builds the nested serializers'
+# fields (ModelSerializer: from the model's meta) on every instantiation: ~3 ms a request. The hits
+# and facets are written out here instead, key for key and value for value as SearchOutput renders
+# them (decimals through ProductOutput's own fields); tests/recommend/test_search_api.py holds the
+# two equal. The query part stays with DRF: one instance, its fields built once (``to_representation``
+# keeps no state), serves every request and thread.
+
+_QUERY_OUTPUT = QueryOutput()
+_PRODUCT_FIELDS = ProductOutput().fields
+_PRICE, _RATING = _PRODUCT_FIELDS["price"], _PRODUCT_FIELDS["rating"]
+
+
+def _product_representation(product: Any) -> dict[str, Any]:
+    brand, category = product.brand, product.category
+    return {
+        "id": int(product.id),
+        "sku": str(product.sku),
+        "title": str(product.title),
+        "description": str(product.description),
+        "brand": None if brand is None else {"id": int(brand.id), "name": str(brand.name), "slug": str(brand.slug)},
+        "category": None
+        if category is None
+        else {
+            "id": int(category.id),
+            "name": str(category.name),
+            "slug": str(category.slug),
+            "path": str(category.path),
+        },
+        "price": None if product.price is None else _PRICE.to_representation(product.price),
+        "currency": str(product.currency),
+        "attributes": product.attributes,
+        "rating": None if product.rating is None else _RATING.to_representation(product.rating),
+        "review_count": int(product.review_count),
+        "stock": int(product.stock),
+        "image_url": str(product.image_url),
+        "url": f"/p/{product.pk}/",
+    }
+
+
+def _hit_representation(hit: Hit) -> dict[str, Any]:
+    return {
+        "product": _product_representation(hit.product),
+        "score": float(hit.score),
+        "reasons": [{"kind": str(r.kind), "text": str(r.text)} for r in hit.reasons],
+    }
+
+
+def _options(options: list[selectors.FacetOption]) -> list[dict[str, Any]]:
+    return [
+        {"key": str(o.key), "label": str(o.label), "count": int(o.count), "selected": bool(o.selected)} for o in options
+    ]
+
+
+def _facets_representation(facets: selectors.Facets) -> dict[str, Any]:
+    return {
+        "categories": _options(facets.categories),
+        "brands": _options(facets.brands),
+        "prices": _options(facets.prices),
+        "ratings": _options(facets.ratings),
+        "in_stock": int(facets.in_stock),
+    }
+
+
+def search_representation(result: SearchResult) -> dict[str, Any]:
+    """``SearchOutput(_search_payload(result)).data``, several times faster."""
+    payload = _search_payload(result)
+    return {
+        "query": _QUERY_OUTPUT.to_representation(payload["query"]),
+        "results": [_hit_representation(hit) for hit in result.hits],
+        "facets": _facets_representation(result.facets),
+        "total": int(payload["total"]),
+        "page": int(payload["page"]),
+        "pages": int(payload["pages"]),
+        "latency_ms": float(payload["latency_ms"]),
+    }
+
+
 # --- Views ----------------------------------------------------------------------------------------
 
 
@@ -238,7 +318,7 @@ class ProductSearchApi(APIView):
         )
         if values["page"] > result.pages:
             raise NotFound("Invalid page.")
-        return Response(SearchOutput(_search_payload(result)).data)
+        return Response(search_representation(result))
 
 
 class SearchAutocompleteApi(APIView):

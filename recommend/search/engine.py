@@ -53,14 +53,12 @@ class QueryContext:
 
     @classmethod
     def of(cls, text: str) -> QueryContext:
-        from recommend.search.vocabulary import catalog_version
-
-        version = catalog_version()
+        vector, version = retrieval.query_vector_and_version(text or "products")
         idf = retrieval.query_idf(text, version) if text and settings.SEARCH_KEYWORD_IDF else {}
         return cls(
             text,
             version,
-            retrieval.query_vector(text or "products"),
+            vector,
             idf,
             numbers=tuple(sorted(rerank.query_numbers(text))),
             words=len(retrieval.WORD_RE.findall(text)),
@@ -291,8 +289,9 @@ def search(
         fused, dense, keyword = _retrieve(text, _where(constraints), context)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
     ranking: dict[int, Any] = {}  # the re-ranker's feature row per product, for the reasons
+    facet_rows: dict[int, selectors.FacetRow] | None = None  # fetched with the features, for the facets
     if ranker is not None and fused:
-        fused, ranking = _rerank(fused, context, dense, keyword, ranker)
+        fused, ranking, facet_rows = _rerank(fused, context, dense, keyword, ranker)
 
     ranked = _sort(fused, sort, parsed)
     lifts: dict[int, personal.Lift] = {}
@@ -325,7 +324,7 @@ def search(
         candidate_ids=[pk for pk, _ in ranked],
         context=context,
     )
-    result.facets = search_facets(result, filters)
+    result.facets = search_facets(result, filters, rows=facet_rows)
     result.latency_ms = (time.perf_counter() - started) * 1000
     if log:
         _log(result, shopper_id=shopper_id, session_key=session_key)
@@ -367,9 +366,9 @@ def _rerank(
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     ranker: rerank.Ranker,
-) -> tuple[list[tuple[int, float]], dict[int, Any]]:
+) -> tuple[list[tuple[int, float]], dict[int, Any], dict[int, selectors.FacetRow]]:
     ids = [pk for pk, _ in fused]
-    features = rerank.candidate_features(
+    features, facet_rows = rerank.features_and_facet_rows(
         ids,
         text=context.text,
         vector=context.vector,
@@ -378,7 +377,7 @@ def _rerank(
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
     )
-    return rerank.rerank(ids, features, ranker), dict(zip(ids, features, strict=True))
+    return rerank.rerank(ids, features, ranker), dict(zip(ids, features, strict=True)), facet_rows
 
 
 def _named(row: Any) -> dict[str, float] | None:
@@ -472,13 +471,15 @@ def _keyword_hits(product: Product, text: str) -> list[str]:
     return found[:6]
 
 
-def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Facets:
+def search_facets(
+    result: SearchResult, filters: SearchFilters, rows: dict[int, selectors.FacetRow] | None = None
+) -> selectors.Facets:
     """Facet counts over every candidate of this search (not just the page).
 
     Counted as if the UI selections were lifted one facet at a time (ticking brand A still shows
     brand B's count), so the candidates are those of the words (and the category being browsed):
     when the shopper has ticked a brand, price, rating or stock box, the search runs once more
-    without those ticks.
+    without those ticks. ``rows``: the candidates' facet rows when the re-ranker fetched them already.
     """
     category = selectors.category_by_slug(filters.category) if filters.category else None
     facet_filters = selectors.ProductFilters(
@@ -495,7 +496,8 @@ def search_facets(result: SearchResult, filters: SearchFilters) -> selectors.Fac
         untouched = [c for c in result.constraints if not any(c is t for t in ticked)]
         fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched), result.context)
         ids = [pk for pk, _ in fused]
-    return selectors.product_facets_for_ids(filters=facet_filters, ids=ids)
+        rows = None  # other candidates than those re-ranked
+    return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
 
 
 def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> None:

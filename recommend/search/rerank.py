@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from django.db import connection
 
+from catalog import selectors
+
 FEATURES = (
     "rrf_dense",  # 1 / (60 + rank in the vector list), 0 when absent
     "rrf_keyword",  # 1 / (60 + rank in the full-text list), 0 when absent
@@ -81,37 +83,54 @@ def candidate_features(
 ) -> np.ndarray:
     """One row of FEATURES per id, in the order of ``ids``; ``lengths``: the catalog's average number of
     lexemes per product and of words per title (BM25's length normalisation)."""
+    return features_and_facet_rows(
+        ids, text=text, vector=vector, idf=idf, dense=dense, keyword=keyword, lengths=lengths
+    )[0]
+
+
+def features_and_facet_rows(
+    ids: list[int],
+    *,
+    text: str,
+    vector: np.ndarray,
+    idf: dict[str, float],
+    dense: dict[int, tuple[int, float]],
+    keyword: dict[int, int],
+    lengths: tuple[float, float] = (1.0, 1.0),
+) -> tuple[np.ndarray, dict[int, selectors.FacetRow]]:
+    """``candidate_features``, and each id's facet row from the same query: search counts its facets
+    over the very candidates it re-ranks, so one round trip serves both."""
     if not ids:
-        return np.zeros((0, len(FEATURES)))
+        return np.zeros((0, len(FEATURES))), {}
     lexemes = list(idf)
     total_idf = sum(idf.values()) or 1.0
-    params: list = []
     rank_sql = title_sql = any_sql = "0"
     if lexemes:
-        rank_sql = " + ".join(["%s * ts_rank(search_vector, quote_literal(%s)::tsquery)"] * len(lexemes))
-        title_sql = " + ".join(["%s * (search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
-        any_sql = " + ".join(["%s * (search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
+        rank_sql = " + ".join(["%s * ts_rank(p.search_vector, quote_literal(%s)::tsquery)"] * len(lexemes))
+        title_sql = " + ".join(["%s * (p.search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
+        any_sql = " + ".join(["%s * (p.search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
     pairs = [v for lex in lexemes for v in (idf[lex], lex)]
-    params = [_vector_literal(vector), *pairs, *pairs, *pairs, ids]
+    params = [_vector_literal(vector), *pairs, *pairs, *pairs, lexemes, ids]
     with connection.cursor() as cursor:
+        # tf: term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
         cursor.execute(
-            f"""SELECT id, title, 1 - (embedding <=> %s::vector), {rank_sql}, {title_sql}, {any_sql},
-                       length(search_vector)
-                  FROM catalog_product WHERE id = ANY(%s)""",
+            f"""SELECT p.id, p.title, 1 - (p.embedding <=> %s::vector), {rank_sql}, {title_sql}, {any_sql},
+                       length(p.search_vector), tf.lexemes, tf.counts, tf.in_title,
+                       c.tree_key, b.slug, b.name, p.price, p.rating, p.stock, p.is_active
+                  FROM catalog_product p
+                  LEFT JOIN catalog_category c ON c.id = p.category_id
+                  LEFT JOIN catalog_brand b ON b.id = p.brand_id
+                  LEFT JOIN LATERAL (
+                       SELECT array_agg(u.lexeme) AS lexemes, array_agg(cardinality(u.positions)) AS counts,
+                              array_agg(cardinality(array_positions(u.weights, 'A'))) AS in_title
+                         FROM unnest(p.search_vector) u WHERE u.lexeme = ANY(%s::text[])) tf ON true
+                 WHERE p.id = ANY(%s)""",
             params,
         )
-        rows = {row[0]: row[1:] for row in cursor.fetchall()}
-        # Term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
-        tf: dict[int, dict[str, tuple[int, int]]] = {}
-        if lexemes:
-            cursor.execute(
-                """SELECT p.id, u.lexeme, cardinality(u.positions), cardinality(array_positions(u.weights, 'A'))
-                     FROM catalog_product p CROSS JOIN LATERAL unnest(p.search_vector) u
-                    WHERE p.id = ANY(%s) AND u.lexeme = ANY(%s)""",
-                [ids, lexemes],
-            )
-            for pk, lexeme, count, in_title in cursor.fetchall():
-                tf.setdefault(pk, {})[lexeme] = (count, in_title)
+        fetched = cursor.fetchall()
+    rows = {row[0]: row[1:7] for row in fetched}
+    tf = {row[0]: dict(zip(row[7], zip(row[8], row[9], strict=True), strict=True)) for row in fetched if row[7]}
+    facet_rows = {row[0]: selectors.FacetRow(*row[10:]) for row in fetched}
 
     numbers = query_numbers(text)
     out = np.zeros((len(ids), len(FEATURES)))
@@ -139,7 +158,7 @@ def candidate_features(
         best = out[:, column].max()
         if best > 0:
             out[:, column] /= best
-    return out
+    return out, facet_rows
 
 
 def rerank(ids: list[int], features: np.ndarray, ranker: Ranker) -> list[tuple[int, float]]:

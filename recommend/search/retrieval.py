@@ -45,6 +45,25 @@ def query_vector(text: str) -> np.ndarray:
         cached = None
     if cached is not None:
         return np.frombuffer(cached, dtype=np.float32)
+    return _encode(normalised, key)
+
+
+def query_vector_and_version(text: str) -> tuple[np.ndarray, str]:
+    """``query_vector(text)`` and ``vocabulary.catalog_version()``, both from one cache round trip."""
+    from recommend.search.vocabulary import VERSION_KEY, catalog_version
+
+    normalised = " ".join(text.casefold().split())
+    key = query_vector_key(normalised)
+    try:
+        cached = cache.get_many([VERSION_KEY, key])
+    except Exception:  # Redis down: each falls back on its own
+        return query_vector(text), catalog_version()
+    version = str(cached.get(VERSION_KEY) or "0")
+    vector = cached.get(key)
+    return (np.frombuffer(vector, dtype=np.float32) if vector is not None else _encode(normalised, key)), version
+
+
+def _encode(normalised: str, key: str) -> np.ndarray:
     vector = embedding.encode([normalised])[0]
     try:
         cache.set(key, vector.astype(np.float32).tobytes(), timeout=QUERY_VECTOR_TTL)
@@ -90,12 +109,35 @@ def _nearest(base, vector: np.ndarray, k: int, *, ef_search: int | None) -> list
     else:
         order = distance
     qs = base.annotate(distance=order).order_by("distance").values_list("id", "distance")[:k]
-    with transaction.atomic():
-        if ef_search is not None:
+    if ef_search is None or _session_ef_search(ef_search):
+        rows = list(qs)
+    else:
+        with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
-        rows = list(qs)
+            rows = list(qs)
     return [(pk, 1.0 - float(d)) for pk, d in rows]
+
+
+def _session_ef_search(ef_search: int) -> bool:
+    """Whether this connection's session now walks the graph with ``ef_search`` (set here if need be).
+
+    A session-level ``SET`` once per connection (connections live DB_CONN_MAX_AGE) replaces BEGIN,
+    SET LOCAL and COMMIT around every walk: three round trips a search. Safe because every HNSW query
+    in this code base sets its own ef_search (this, or SET LOCAL in a transaction, which overrides the
+    session's value and gives it back at COMMIT), so none relies on the server's default (40); a new
+    one must do the same. Never inside a transaction: a rollback would undo the SET behind our back,
+    so there the caller falls back to SET LOCAL. The raw connection is remembered (not its id) so a
+    reconnect is noticed.
+    """
+    if connection.in_atomic_block or not connection.get_autocommit():
+        return False
+    raw = connection.connection
+    if getattr(connection, "_hnsw_session", None) != (raw, ef_search):
+        with connection.cursor() as cursor:
+            cursor.execute("SET hnsw.ef_search = %s", [ef_search])
+        connection._hnsw_session = (raw, ef_search)
+    return True
 
 
 def _estimated_rows(qs) -> float:
