@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -30,6 +30,7 @@ from catalog.models import Product
 from profiles.models import Event, Profile, Shopper
 from recommend.models import ItemNeighbor, ProductPopularity
 from recommend.recs import blend
+from recommend.search import retrieval
 
 HISTORY_EVENTS = 200  # the newest product events read per shopper: the history, and what not to show again
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
@@ -134,6 +135,12 @@ def _neighbours(product_ids: Sequence[int], kind: str) -> dict[int, list[tuple[i
     return out
 
 
+def _ef_search(k: int) -> int:
+    """At least k (a walk returns at most ef_search rows), in steps of 100 from search's usual 200, so a
+    connection serving search and recommendations in turn rarely has to change its setting."""
+    return max(ANN_EF_SEARCH, -(-k // 100) * 100)
+
+
 def _vector_literal(vector: Iterable[float]) -> str:
     return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
 
@@ -146,8 +153,7 @@ def _titles_and_embeddings(product_ids: Sequence[int]) -> tuple[dict[int, str], 
 
 def _content_around(product_id: int, *, k: int) -> dict[int, tuple[float, int | None]]:
     """Products nearest one product's embedding (HNSW; the vector stays in the database): pk → (cosine, it)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(40, k)])
+    with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT id, 1 - (embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s))
@@ -169,8 +175,7 @@ def _content_candidates(
     params: list[object] = [_vector_literal(query)]
     params += [_vector_literal(vector) for _, vector in anchors]
     params += [_vector_literal(query), k]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(ANN_EF_SEARCH, k)])
+    with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT id, 1 - (embedding <=> %s::vector){anchor_columns}
@@ -192,8 +197,7 @@ def _content_candidates(
 def _graph_candidates(vector: Iterable[float], *, k: int) -> dict[int, float]:
     """Products nearest the shopper's graph vector by cosine (the index), scored by dot product (as trained)."""
     literal = _vector_literal(vector)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(ANN_EF_SEARCH, k)])
+    with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
         cursor.execute(
             "SELECT product_id, -(vector <#> %s::vector) FROM profiles_productgraphvector "
             "ORDER BY vector <=> %s::vector LIMIT %s",

@@ -11,6 +11,8 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from django.conf import settings
@@ -117,6 +119,19 @@ def _nearest(base, vector: np.ndarray, k: int, *, ef_search: int | None) -> list
                 cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
             rows = list(qs)
     return [(pk, 1.0 - float(d)) for pk, d in rows]
+
+
+@contextmanager
+def hnsw_walk(ef_search: int) -> Iterator[None]:
+    """Run the HNSW queries inside with this ef_search: the session's setting when possible, else SET LOCAL in
+    a transaction (see ``_session_ef_search``). An ef_search below k returns fewer than k rows."""
+    if _session_ef_search(ef_search):
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL hnsw.ef_search = %s", [ef_search])
+        yield
 
 
 def _session_ef_search(ef_search: int) -> bool:
