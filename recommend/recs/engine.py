@@ -167,31 +167,36 @@ def _content_around(product_id: int, *, k: int) -> dict[int, tuple[float, int | 
         return {pk: (float(cosine), product_id) for pk, cosine in cursor.fetchall() if cosine is not None}
 
 
-def _content_candidates(
-    anchors: Sequence[tuple[int, np.ndarray]], query: np.ndarray, *, k: int
-) -> dict[int, tuple[float, int | None]]:
-    """Products nearest ``query`` (HNSW): product → (cosine, the anchor product it is closest to)."""
-    anchor_columns = "".join(", 1 - (embedding <=> %s::vector)" for _ in anchors)
-    params: list[object] = [_vector_literal(query)]
-    params += [_vector_literal(vector) for _, vector in anchors]
-    params += [_vector_literal(query), k]
+def _content_candidates(query: np.ndarray, *, k: int) -> dict[int, tuple[float, int | None]]:
+    """Products nearest ``query`` (HNSW): product → (cosine, None); which history item a shown product is
+    closest to is worked out for the few shown (``_content_anchors``), not for every candidate."""
     with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT id, 1 - (embedding <=> %s::vector){anchor_columns}
+            """
+            WITH q AS (SELECT %s::vector AS v)
+            SELECT id, 1 - (embedding <=> (SELECT v FROM q))
               FROM catalog_product
              WHERE is_active AND embedding IS NOT NULL
-             ORDER BY embedding <=> %s::vector
+             ORDER BY embedding <=> (SELECT v FROM q)
              LIMIT %s
             """,
-            params,
+            [_vector_literal(query), k],
         )
-        rows = cursor.fetchall()
-    out: dict[int, tuple[float, int | None]] = {}
-    for row in rows:
-        closest = int(np.argmax(row[2:])) if anchors else None
-        out[row[0]] = (float(row[1]), anchors[closest][0] if closest is not None else None)
-    return out
+        return {pk: (float(cosine), None) for pk, cosine in cursor.fetchall()}
+
+
+def _content_anchors(entries: Sequence[blend.Scored], anchors: Sequence[tuple[int, np.ndarray]]) -> None:
+    """Set ``because`` of the entries that content placed (more than transitions) to the history item
+    their embedding is closest to."""
+    led = [e for e in entries if e.parts.get("content", 0.0) > e.parts.get("transitions", 0.0)]
+    if not led or not anchors:
+        return
+    vectors = dict(Product.objects.filter(pk__in=[e.item for e in led]).values_list("pk", "embedding"))
+    matrix = np.array([vector for _, vector in anchors], dtype=np.float32)
+    for entry in led:
+        vector = vectors.get(entry.item)
+        if vector is not None:
+            entry.because = anchors[int(np.argmax(matrix @ np.asarray(vector, dtype=np.float32)))][0]
 
 
 def _graph_candidates(vector: Iterable[float], *, k: int) -> dict[int, float]:
@@ -312,7 +317,7 @@ def for_you(
     titles, embeddings = _titles_and_embeddings(history.recent)
     anchors = [(pk, embeddings[pk]) for pk in history.recent if pk in embeddings]
     query = blend.history_vector(np.array([v for _, v in anchors])) if anchors else None
-    content = _content_candidates(anchors, query, k=per_source) if query is not None else {}
+    content = _content_candidates(query, k=per_source) if query is not None else {}
     graph_vector = profile.graph_vector if profile is not None else None
     graph = _graph_candidates(graph_vector, k=per_source) if graph_vector is not None else {}
     ranked = blend.blend(
@@ -322,8 +327,10 @@ def for_you(
         popularity=_popular(k=per_source),
         exclude=excluded,
     )
+    shown = _finish(ranked, limit=limit, removed_interests=removed)
+    _content_anchors([entry for entry, _ in shown], anchors)
     out = []
-    for entry, product in _finish(ranked, limit=limit, removed_interests=removed):
+    for entry, product in shown:
         out.append(Recommendation(product, round(entry.score, 4), _personal_reasons(entry, history, titles)))
     return out
 
