@@ -15,9 +15,11 @@ urlpatterns = [
     path("api/v1/", include("recommend.api_urls")),
     path("api/v1/", include("orders.api_urls")),
     path("api/v1/", include("profiles.api_urls")),
+    path("api/v1/", include("assistant.api_urls")),
     path("", include("profiles.urls")),
     # Search before the catalog: its storefront patterns are the catch-all home of the site.
     path("", include("orders.urls")),
+    path("", include("assistant.urls")),
     path("", include("recommend.urls")),
     path("", include("catalog.urls")),
 ]
