@@ -396,8 +396,21 @@ def complete_purchase(
     ordered = [by_pk[pk] for pk in dict.fromkeys(product_ids) if pk in by_pk]
     if not ordered:
         return []
-    bought = {pk for pk in shopper_history(shopper).seen if pk} if shopper is not None else set()
-    return _complements(ordered, limit=limit, exclude=set(exclude) | set(by_pk), seen=bought, reason_for_cart=True)
+    return _complements(
+        ordered, limit=limit, exclude=set(exclude) | set(by_pk), seen=_bought(shopper), reason_for_cart=True
+    )
+
+
+def _bought(shopper: Shopper | None) -> set[int]:
+    """Every product the shopper ever bought (not merely looked at: a complement they viewed is still worth
+    offering in the cart); nothing for a shopper who paused personalisation, as for their history."""
+    if shopper is None or shopper.pk is None or shopper.personalization_paused:
+        return set()
+    return set(
+        Event.objects.filter(shopper=shopper, kind=Event.Kind.PURCHASE, product__isnull=False).values_list(
+            "product_id", flat=True
+        )
+    )
 
 
 def _complements(
