@@ -99,6 +99,20 @@ def test_a_holdout_file_names_the_items_to_find(tmp_path, embedding_model):
     assert result["hr@10"] > result["baseline"]["popularity"]["hr@10"] + 0.5
 
 
+def test_shoppers_the_holdout_does_not_name_still_train_the_recommender(tmp_path, embedding_model):
+    # One shopper per hobby is scored; what they do next is learnt only from the other shoppers' lines.
+    held = write_dataset(tmp_path, holdout_users=len(HOBBIES))
+    holdout = tmp_path / "holdout.tsv"
+    holdout.write_text("user_id\titem_id\n" + "".join(f"{u}\t{i}\n" for u, i in held.items()), encoding="utf-8")
+
+    result, text = evaluate(tmp_path, "--holdout", str(holdout))
+
+    assert result["users"] == len(HOBBIES)
+    assert f"{USERS + 1 - len(HOBBIES)} more shoppers' lines for training only" in text
+    assert result["hr@10"] > 0.9
+    assert result["baseline"]["item_knn"]["hr@10"] > 0.9
+
+
 def test_a_malformed_holdout_line_names_the_file_and_line(tmp_path):
     write_dataset(tmp_path)
     holdout = tmp_path / "holdout.tsv"
