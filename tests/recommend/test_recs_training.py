@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 
 from catalog import services
 from catalog.models import Product
@@ -191,15 +194,18 @@ def test_purchases_without_an_order_id_form_one_basket_per_shopper(products):
 # --------------------------------------------------------------------------------------------
 
 
-def _some_history(products: list[Product]) -> list[Shopper]:
+def _some_history(products: list[Product], *, start: datetime = NOW) -> list[Shopper]:
+    def when(minutes: float) -> datetime:
+        return start + timedelta(minutes=minutes)
+
     shoppers = [ShopperFactory() for _ in range(3)]
     for s, shopper in enumerate(shoppers):
         for step in range(4):
-            EventFactory(shopper=shopper, product=products[(s + step) % 6], created_at=at(step))
-        EventFactory(shopper=shopper, kind=Event.Kind.PURCHASE, product=products[s], order_id=f"o{s}", created_at=at(9))
-        EventFactory(
-            shopper=shopper, kind=Event.Kind.PURCHASE, product=products[s + 1], order_id=f"o{s}", created_at=at(9)
-        )
+            EventFactory(shopper=shopper, product=products[(s + step) % 6], created_at=when(step))
+        for product in (products[s], products[s + 1]):
+            EventFactory(
+                shopper=shopper, kind=Event.Kind.PURCHASE, product=product, order_id=f"o{s}", created_at=when(9)
+            )
     return shoppers
 
 
@@ -403,6 +409,37 @@ def test_a_popularity_run_while_another_is_in_progress_changes_nothing(
     assert training.popularity_refresh(now=NOW) == 0
 
     assert popularity() == before
+
+
+# --------------------------------------------------------------------------------------------
+# manage.py train_recommendations
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_command_trains_both_tables_and_says_what_it_did(products):
+    _some_history(products, start=timezone.now() - timedelta(hours=1))  # trending reads the last weeks
+    out = io.StringIO()
+
+    call_command("train_recommendations", stdout=out)
+
+    next_rows = ItemNeighbor.objects.filter(kind=ItemNeighbor.Kind.NEXT).count()
+    bought_rows = ItemNeighbor.objects.filter(kind=ItemNeighbor.Kind.BOUGHT).count()
+    assert next_rows and bought_rows and ProductPopularity.objects.exists()
+    text = out.getvalue()
+    assert "18 events of 3 shoppers over 6 products, 3 orders" in text
+    assert f"{next_rows} next-item rows, {bought_rows} bought-together rows" in text
+    assert f"trending: {ProductPopularity.objects.count()} products" in text
+
+
+def test_the_command_says_so_when_another_run_holds_the_lock(products, advisory_lock_elsewhere):
+    _some_history(products)
+    advisory_lock_elsewhere(training.SIGNALS_LOCK)
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("train_recommendations", stdout=out, stderr=err)
+
+    assert "another worker is training the recommendation signals" in err.getvalue()
+    assert not ItemNeighbor.objects.exists()
 
 
 # --------------------------------------------------------------------------------------------
