@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog import services
 from catalog.models import Product
-from profiles.models import Event, Profile, Shopper
+from profiles.models import Event, ProductGraphVector, Profile, Shopper
 from recommend.recs import engine, training
 from tests.factories import ShopperFactory
 
@@ -288,6 +288,26 @@ def test_one_leaf_category_does_not_take_the_whole_row(shop, clock):
     assert set(skus(recs[:2])) <= {"HEAD2", "HEAD3", "HEAD4"}
 
 
+def test_the_shoppers_graph_vector_brings_products_of_similar_taste(shop, clock, settings):
+    crowd([shop["HEAD1"], shop["CASE1"]], clock, shoppers=5)
+    shopper = ShopperFactory()
+    act(shopper, shop["HEAD1"], clock)
+    train()
+    dim = settings.GRAPH_EMBEDDING_DIM
+    taste = [1.0] + [0.0] * (dim - 1)
+    Profile.objects.create(shopper=shopper, graph_vector=taste)
+    trained = timezone.now()
+    ProductGraphVector.objects.create(product=shop["RUN2"], vector=taste, trained_at=trained)
+    ProductGraphVector.objects.create(product=shop["BOOT1"], vector=[-1.0] + [0.0] * (dim - 1), trained_at=trained)
+
+    recs = {r.product.sku: r for r in engine.for_you(shopper=shopper, limit=50)}
+
+    assert recs["RUN2"].reasons[0].kind == "taste"
+    assert recs["RUN2"].reasons[0].text == "popular with shoppers whose taste is like yours"
+    assert "taste" not in {reason.kind for reason in recs["BOOT1"].reasons}  # opposite taste: no graph score
+    assert recs["RUN2"].score > recs["BOOT1"].score
+
+
 # --------------------------------------------------------------------------------------------
 # because_you_viewed
 # --------------------------------------------------------------------------------------------
@@ -430,6 +450,16 @@ def test_trending_orders_by_decayed_popularity_and_counts_this_weeks_shoppers(sh
         "trending",
     ]
     assert skus(engine.trending(exclude={shop["PAN1"].pk})) == ["CASE1", "RUN1", "BOOT1"]
+
+
+def test_trending_in_a_department_lists_only_its_products(shop, clock):
+    crowd([shop["HEAD1"], shop["CASE1"]], clock, shoppers=3)
+    crowd([shop["PAN1"]], clock, shoppers=2)
+    train()
+    kitchen = shop["PAN1"].category.parent
+
+    assert skus(engine.trending(category=kitchen)) == ["PAN1"]
+    assert skus(engine.trending(category=shop["RUN1"].category)) == ["RUN1", "RUN2"]  # nothing trends: best rated
 
 
 def test_trending_skips_what_cannot_be_bought(shop, clock):
