@@ -11,6 +11,8 @@ out, every other item is a candidate (full ranking).
 
 Without a hold-out file each line's last item is kept aside and the rest is the history; with one
 (``user_id, item_id`` tab-separated, a header) the whole line is history and the named item the target.
+Lines with nothing to find (a shopper the hold-out does not name, a single item) still train the
+signals, as every shopper's events do in the shop; only the others are scored.
 
 Baselines in the same run: popularity (shoppers per item) and a plain item-transition kNN (items
 that directly followed the shopper's last item, by count).
@@ -46,6 +48,9 @@ class Dataset:
     users: list[str]
     histories: list[list[int]]  # training part, oldest first
     targets: np.ndarray  # item index per user; -1: an item nobody has seen (always a miss)
+    # Lines of shoppers with nothing to find (not in the hold-out file, or a single item): they train
+    # the signals as every shopper's events do in the shop, and are not scored.
+    others: list[list[int]] = field(default_factory=list)
 
     @property
     def n_items(self) -> int:
@@ -92,6 +97,7 @@ def read_dataset(folder: Path, *, holdout: Path | None = None) -> Dataset:
         keep = [i for i, items in enumerate(full) if len(items) >= 2]
         histories = [full[i][:-1] for i in keep]
         targets = np.array([full[i][-1] for i in keep], dtype=np.int64)
+        others = [items for items in full if len(items) < 2]
         users = [users[i] for i in keep]
     else:
         wanted = _read_holdout(holdout)
@@ -103,12 +109,13 @@ def read_dataset(folder: Path, *, holdout: Path | None = None) -> Dataset:
             )
         order = list(wanted)
         histories = [full[row[user]] for user in order]
+        others = [items for user, items in zip(users, full, strict=True) if user not in wanted]
         targets = np.array([index.get(wanted[user], -1) for user in order], dtype=np.int64)
         users = order
     item_ids = [None] * len(index)
     for item, i in index.items():
         item_ids[i] = item
-    return Dataset(item_ids, titles, users, histories, targets)  # type: ignore[arg-type]
+    return Dataset(item_ids, titles, users, histories, targets, others)  # type: ignore[arg-type]
 
 
 def _read_holdout(path: Path) -> dict[str, str]:
@@ -150,7 +157,9 @@ def train(dataset: Dataset, *, progress: bool = False, graph_epochs: int | None 
 
     seconds: dict[str, float] = {}
     started = time.monotonic()
-    transitions = signals.transitions(dataset.histories, n_items=dataset.n_items)
+    # Scored shoppers first, so a scored shopper's index is its row in the graph's shopper vectors.
+    histories = dataset.histories + dataset.others
+    transitions = signals.transitions(histories, n_items=dataset.n_items)
     seconds["transitions"] = time.monotonic() - started
 
     started = time.monotonic()
@@ -163,7 +172,7 @@ def train(dataset: Dataset, *, progress: bool = False, graph_epochs: int | None 
     seconds["embeddings"] = time.monotonic() - started
 
     started = time.monotonic()
-    pairs = {(u, i) for u, items in enumerate(dataset.histories) for i in items}
+    pairs = {(u, i) for u, items in enumerate(histories) for i in items}
     users = np.fromiter((u for u, _ in pairs), dtype=np.int64, count=len(pairs))
     items = np.fromiter((i for _, i in pairs), dtype=np.int64, count=len(pairs))
     order = np.lexsort((items, users))
@@ -177,7 +186,7 @@ def train(dataset: Dataset, *, progress: bool = False, graph_epochs: int | None 
         seed=seed,
         progress=progress,
     )
-    graph_users = np.zeros((len(dataset.histories), settings.GRAPH_EMBEDDING_DIM), dtype=np.float32)
+    graph_users = np.zeros((len(histories), settings.GRAPH_EMBEDDING_DIM), dtype=np.float32)
     graph_users[graph_model.shopper_ids] = trained.shoppers
     graph_items = np.zeros((dataset.n_items, settings.GRAPH_EMBEDDING_DIM), dtype=np.float32)
     graph_items[graph_model.product_ids] = trained.products
@@ -267,8 +276,9 @@ def popularity_ranker(model: Model) -> Callable[[int, list[int]], list[int]]:
 
 def item_knn_ranker(dataset: Dataset, model: Model) -> Callable[[int, list[int]], list[int]]:
     """Plain item-transition kNN: items that directly followed the last item, by count; popularity fills."""
-    rows = [a for items in dataset.histories for a in items[:-1]]
-    cols = [b for items in dataset.histories for b in items[1:]]
+    histories = dataset.histories + dataset.others
+    rows = [a for items in histories for a in items[:-1]]
+    cols = [b for items in histories for b in items[1:]]
     counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(dataset.n_items, dataset.n_items))
     fill = popularity_ranker(model)
 

@@ -35,6 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(dataset.histories):,} shoppers, {dataset.n_items:,} items, "
             f"{sum(map(len, dataset.histories)):,} history items"
+            + (f", {len(dataset.others):,} more shoppers' lines for training only" if dataset.others else "")
             + (f", {unknown} held-out items never seen in any history (misses)" if unknown else "")
         )
         model = evaluation.train(dataset, progress=progress, seed=seed)
