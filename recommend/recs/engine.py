@@ -45,11 +45,13 @@ SIMILAR_MIN_SIMILARITY = 0.35  # "similar items" on a product page
 REASON_SHARE = 0.2  # a source is named when it gives at least this share of the item's score
 MAX_LIMIT = 50
 TITLE_CHARS = 60
-VERBS = {
-    Event.Kind.PURCHASE: "bought",
-    Event.Kind.CART_ADD: "added to your cart",
-    Event.Kind.WISHLIST: "saved",
+# What the shopper did with a product, in words around it: "because you {…}", "you {…} 2 hours ago".
+DEEDS = {
+    Event.Kind.PURCHASE: "bought {}",
+    Event.Kind.CART_ADD: "added {} to your cart",
+    Event.Kind.WISHLIST: "saved {}",
 }
+STRENGTH = {Event.Kind.PURCHASE: 3, Event.Kind.CART_ADD: 2, Event.Kind.WISHLIST: 1}
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class History:
 
     recent: list[int]  # newest distinct products, at most blend.HISTORY_LENGTH
     seen: set[int]  # every product in the events read, and everything ever bought
-    verbs: dict[int, str]  # product → what the shopper last did with it, in words
+    deeds: dict[int, str]  # product → the strongest event kind among those read (bought > carted > saved > viewed)
     last_seen: dict[int, datetime]
     bought: set[int] = field(default_factory=set)  # everything ever bought (what a cart need not be offered again)
 
@@ -99,28 +101,24 @@ def shopper_history(shopper: Shopper | None) -> History:
         )
         rows = cursor.fetchall()
     ordered = [(pk, kind, at) for pk, kind, at in rows if at is not None]
-    verbs: dict[int, str] = {}
+    deeds: dict[int, str] = {}
     last_seen: dict[int, datetime] = {}
     for pk, kind, at in ordered:
         last_seen.setdefault(pk, at)
-        # The strongest thing done with it among the events read (bought > carted > saved > viewed).
-        if pk not in verbs or _strength(kind) > _strength_of_verb(verbs[pk]):
-            verbs[pk] = VERBS.get(kind, "viewed")
+        if STRENGTH.get(kind, 0) > STRENGTH.get(deeds.get(pk, ""), 0) or pk not in deeds:
+            deeds[pk] = kind
     return History(
         recent=blend.recent_history(pk for pk, _, _ in ordered),
         seen={pk for pk, _, _ in rows},
-        verbs=verbs,
+        deeds=deeds,
         last_seen=last_seen,
         bought={pk for pk, kind, _ in rows if kind == Event.Kind.PURCHASE},
     )
 
 
-def _strength(kind: str) -> int:
-    return {Event.Kind.PURCHASE: 3, Event.Kind.CART_ADD: 2, Event.Kind.WISHLIST: 1}.get(kind, 0)
-
-
-def _strength_of_verb(verb: str) -> int:
-    return {"bought": 3, "added to your cart": 2, "saved": 1}.get(verb, 0)
+def _did(history: History, pk: int, thing: str) -> str:
+    """ "bought <thing>", "added <thing> to your cart", "viewed <thing>": what the shopper did with pk."""
+    return DEEDS.get(history.deeds.get(pk, ""), "viewed {}").format(thing)
 
 
 def _neighbours(product_ids: Sequence[int], kind: str) -> dict[int, list[tuple[int, float]]]:
@@ -306,7 +304,7 @@ def for_you(
     limit = _limit(limit)
     history = history if history is not None else shopper_history(shopper)
     if not history.recent:
-        return trending(limit=limit, exclude=exclude)
+        return trending(limit=limit, exclude=exclude, fill=True)
     profile = Profile.objects.filter(shopper=shopper).only("removed_interests", "graph_vector").first()
     removed = [str(k) for k in (profile.removed_interests or [])] if profile else []
     excluded = history.seen | set(exclude)
@@ -341,8 +339,7 @@ def _personal_reasons(entry: blend.Scored, history: History, titles: dict[int, s
     anchor_title = _short(titles.get(anchor, "")) if anchor is not None else ""
     for source in _named_sources(entry):
         if source == "transitions" and anchor_title:
-            verb = history.verbs.get(anchor, "viewed")
-            reasons.append(Reason("viewed", f"because you {verb} {anchor_title}", anchor))
+            reasons.append(Reason("viewed", f"because you {_did(history, anchor, anchor_title)}", anchor))
         elif source == "content" and anchor_title:
             reasons.append(Reason("similar", f"similar to {anchor_title}", anchor))
         elif source == "graph":
@@ -379,12 +376,10 @@ def because_you_viewed(
         product = seed_products.get(seed)
         if product is None:
             continue
-        verb = history.verbs.get(seed, "viewed")
+        because = f"because you {_did(history, seed, _short(product.title))}"
         ranked = _item_ranking(product, exclude=history.seen | shown, min_similarity=ROW_MIN_SIMILARITY)
         recs = [
-            Recommendation(
-                p, round(e.score, 4), [Reason("viewed", f"because you {verb} {_short(product.title)}", seed)]
-            )
+            Recommendation(p, round(e.score, 4), [Reason("viewed", because, seed)])
             for e, p in _finish(ranked, limit=_limit(limit), removed_interests=removed)
         ]
         shown.update(r.product.pk for r in recs)  # the second row does not repeat the first
@@ -474,12 +469,8 @@ def _complements(
     following = _neighbours(pks, ItemNeighbor.Kind.NEXT)
     together = blend.aggregate_transitions(pks, lambda pk: bought.get(pk, ()))
     after = blend.aggregate_transitions(pks, lambda pk: following.get(pk, ()))
-    # Bought together outranks "went on to": both are transitions-like scores, co-purchase weighs twice.
-    ranked = blend.blend(
-        transitions={pk: (s * 2.0, b) for pk, (s, b) in together.items()},
-        content={},
-        exclude=exclude | seen | set(pks),
-    )
+    # Tiers, not a blend: bought together first, then what shoppers went on to, then the category's followers.
+    ranked = blend.blend(transitions=together, exclude=exclude | seen | set(pks))
     ranked += [e for e in blend.blend(transitions=after, exclude=exclude | seen | set(pks)) if e.item not in together]
     leaf_categories = {p.category_id for p in anchors if p.category_id}
     known = {e.item for e in ranked}
@@ -531,8 +522,12 @@ def _category_followers(category_ids: Collection[int], *, k: int = 200) -> dict[
         return {pk: (float(score), None) for pk, score in cursor.fetchall()}
 
 
-def trending(*, limit: int = 12, exclude: Collection[int] = (), category=None) -> list[Recommendation]:
-    """Time-decayed popularity (recomputed every few minutes); the best rated when nothing has happened yet."""
+def trending(
+    *, limit: int = 12, exclude: Collection[int] = (), category=None, fill: bool = False
+) -> list[Recommendation]:
+    """Time-decayed popularity (recomputed every few minutes). ``fill``: the best rated complete a short row
+    (a new shopper's "for you"), each saying it is there for its rating; the best rated also stand in when
+    nothing has happened yet at all."""
     limit = _limit(limit)
     qs = ProductPopularity.objects.order_by("-score", "product_id")
     if category is not None:
@@ -540,23 +535,26 @@ def trending(*, limit: int = 12, exclude: Collection[int] = (), category=None) -
     rows = list(
         qs.exclude(product_id__in=list(exclude)).values_list("product_id", "score", "recent_shoppers")[: limit * 4 + 20]
     )
+    out: list[Recommendation] = []
     if rows:
         ranked = [blend.Scored(pk, score, {"popularity": score}) for pk, score, _ in rows]
         shoppers = {pk: n for pk, _, n in rows}
-        out = []
         for entry, product in _finish(ranked, limit=limit):
             n = shoppers[entry.item]
             text = f"trending: {n} shopper{'s' if n != 1 else ''} this week" if n else "trending"
             out.append(Recommendation(product, round(entry.score, 4), [Reason("trending", text)]))
-        return out
-    products = Product.objects.active().filter(stock__gt=0).exclude(pk__in=list(exclude))
-    if category is not None:
-        products = products.in_category(category)
-    best = products.filter(rating__isnull=False).order_by("-rating", "-review_count", "id").for_listing()[:limit]
-    return [
-        Recommendation(p, float(p.rating or 0), [Reason("rated", f"rated {p.rating} by {p.review_count} shoppers")])
-        for p in best
-    ]
+    if len(out) < limit and (fill or not rows):
+        # Too little has happened (a new shop, a quiet category): the best rated fill the row.
+        shown = set(exclude) | {r.product.pk for r in out}
+        products = Product.objects.active().filter(stock__gt=0).exclude(pk__in=list(shown))
+        if category is not None:
+            products = products.in_category(category)
+        best = products.filter(rating__isnull=False).order_by("-rating", "-review_count", "id").for_listing()
+        out += [
+            Recommendation(p, float(p.rating or 0), [Reason("rated", f"rated {p.rating} by {p.review_count} shoppers")])
+            for p in best[: limit - len(out)]
+        ]
+    return out
 
 
 def recently_viewed(
@@ -571,10 +569,9 @@ def recently_viewed(
     now = timezone.now()
     out: list[Recommendation] = []
     for pk in (pk for pk in order if pk in products):
-        verb = history.verbs.get(pk, "viewed")
         at = history.last_seen[pk]
         when = "just now" if now - at < timedelta(minutes=1) else timesince(at, now).split(",")[0] + " ago"
-        out.append(Recommendation(products[pk], 0.0, [Reason("recent", f"you {verb} this {when}", pk)]))
+        out.append(Recommendation(products[pk], 0.0, [Reason("recent", f"you {_did(history, pk, 'this')} {when}", pk)]))
         if len(out) == _limit(limit):
             break
     return out
