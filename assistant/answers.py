@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -89,6 +90,7 @@ GENDER_WORDS = {
 SIZE_WORDS = frozenset("size sizes sizing".split())
 STYLE_WORDS = frozenset("style styles".split())
 FEATURE_WORDS = frozenset("features feature".split())
+UNITS = frozenset("inch inches in cm mm m gb tb mb hours hour h oz lb lbs kg g ml l w v mp".split())
 ALPHA_SIZES = frozenset("xxs xs s m l xl xxl xxxl 2xl 3xl 4xl".split())
 # Words a spec key answers to, beyond the key's own words (battery_hours: "battery", "hours").
 SPEC_WORDS: dict[str, frozenset[str]] = {
@@ -135,6 +137,11 @@ SPEC_WORDS: dict[str, frozenset[str]] = {
         "vehicle_fit": "vehicle car motorcycle",
     }.items()
 }
+# Specs a reply may say are missing by name ("The catalog doesn't list its weight.").
+MEASURED_SPECS = (
+    "battery_hours", "storage", "ram", "screen_size", "weight", "dimensions", "capacity", "wattage",
+    "connectivity", "megapixels", "resolution",
+)  # fmt: skip
 # Key words too generic to say which spec is meant on their own ("size", "rating").
 GENERIC_KEY_WORDS = frozenset("size type range hours rating source fit family stage".split())
 LABELS = {
@@ -187,6 +194,11 @@ class Fact:
     label: str
     text: str  # as stated in the catalog
     items: tuple[str, ...] = ()
+    phrase: str = ""  # how a reply says it, when that differs ("up to 30 hours" for battery_hours 30)
+
+    @property
+    def said(self) -> str:
+        return self.phrase or self.text
 
     def cite(self, product: Product) -> Citation:
         return Citation("attribute", self.field, self.text, product.pk)
@@ -199,10 +211,9 @@ def attribute_label(key: str) -> str:
 def attribute_fact(key: str, value: Any) -> Fact | None:
     if value is None or value == "" or value == [] or value == {}:
         return None
-    shown = T.value_text(value)
-    if key == "battery_hours" and not isinstance(value, list | dict):
-        shown = f"up to {value} hours"
-    return Fact(key, attribute_label(key), shown, tuple(T.value_items(value)))
+    stated = T.value_text(value)
+    phrase = f"up to {value} hours" if key == "battery_hours" and not isinstance(value, list | dict) else ""
+    return Fact(key, attribute_label(key), stated, tuple(T.value_items(value)), phrase)
 
 
 def product_facts(product: Product) -> dict[str, Fact]:
@@ -242,7 +253,7 @@ class Question:
 
     @classmethod
     def of(cls, raw: str) -> Question:
-        normed = T.norm(raw.replace("-", " "))
+        normed = T.norm(raw)
         words = T.words(raw)
         while words and words[0] in LEADING_FILLER:
             words = words[1:]
@@ -280,8 +291,6 @@ class Question:
 
 def _clean_for_property(raw: str) -> str:
     # Keep the shopper's words (hyphens too: "water-resistant"), folded the same way as everything else.
-    import unicodedata
-
     folded = unicodedata.normalize("NFKC", raw).casefold().translate(T.APOSTROPHES)
     words = folded.split()
     while words and words[0].strip(",") in LEADING_FILLER:
@@ -339,7 +348,7 @@ def _not_said(product: Product, q: Question, facts: dict[str, Fact], missing: li
         listed = [facts[k] for k in ("price", "brand", "category") if k in facts]
     if not listed:
         return Answer(head, False, [])
-    body = "; ".join(f"{f.label}: {f.text}" for f in listed)
+    body = "; ".join(f"{f.label}: {f.said}" for f in listed)
     return Answer(f"{head} Here is what it lists: {body}.", False, [f.cite(product) for f in listed])
 
 
@@ -370,16 +379,17 @@ def _yes_no(product: Product, q: Question, facts: dict[str, Fact]) -> _Part | No
 
 
 def _size_asked(q: Question) -> list[str]:
-    """Sizes named in a question: "size 8", "in a 10.5", "XL"."""
+    """Sizes named in a question: "size 8", "in 10.5", "in an XL" (not "a 15 inch laptop")."""
     asked = []
-    for i, word in enumerate(q.words):
-        previous = q.words[i - 1] if i else ""
-        if (
-            word in ALPHA_SIZES
-            and (previous in SIZE_WORDS or previous in {"in", "an", "a"} or len(word) > 1)
-            or re.fullmatch(r"\d+(?:\.\d+)?", word)
-            and previous in SIZE_WORDS | {"in", "a", "an"}
-        ):
+    w = q.words
+    for i, word in enumerate(w):
+        before = w[max(0, i - 2) : i]
+        after = w[i + 1] if i + 1 < len(w) else ""
+        after_size = bool(before) and before[-1] in SIZE_WORDS
+        after_in = bool(before) and (before[-1] == "in" or before in (["in", "a"], ["in", "an"]))
+        alpha = word in ALPHA_SIZES and (after_size or after_in or len(word) > 1)
+        numeric = re.fullmatch(r"\d+(?:\.\d+)?", word) is not None and after not in UNITS
+        if alpha or (numeric and (after_size or after_in)):
             asked.append(word)
     return asked
 
@@ -517,7 +527,7 @@ def _yn_property(product: Product, q: Question, facts: dict[str, Fact]) -> _Part
     for key in _spec_keys(facts):
         fact = facts[key]
         if T.has_phrase(fact.text, prop):
-            return _Part(f"Yes — its {fact.label} is listed as {fact.text}.", [fact.cite(product)])
+            return _Part(f"Yes — its {fact.label} is listed as {fact.said}.", [fact.cite(product)])
     if T.has_phrase(product.title, prop):
         return _Part(
             f"Yes — the product title says so: “{product.title}”.", [Citation("title", "", product.title, product.pk)]
@@ -556,7 +566,7 @@ def _asked_fields(product: Product, q: Question, facts: dict[str, Fact]) -> tupl
     specs = _spec_keys(facts)
     spec_asked = [k for k in specs if _spec_matches(k, q)]
     # Spec words name absent specs too ("how much does it weigh?" of a product with no weight).
-    absent_specs = [k for k, ws in SPEC_WORDS.items() if k not in facts and k not in spec_asked and q.has(ws)]
+    absent_specs = [k for k in MEASURED_SPECS if k not in facts and k not in spec_asked and q.has(SPEC_WORDS[k])]
     if q.has(SIZE_WORDS):
         size_specs = [k for k in spec_asked if k.endswith("size") or k == "size"]
         if "sizes" in facts and not size_specs:
@@ -638,7 +648,7 @@ def _field_part(product: Product, key: str, facts: dict[str, Fact]) -> _Part | N
         return _Part(f"Its style is listed as {T.join_words(items)}.", cite)
     if key == "features":
         return _Part(f"Its listed features: {T.join_words(items)}.", cite)
-    return _Part(f"{fact.label[:1].upper()}{fact.label[1:]}: {fact.text}.", cite)
+    return _Part(f"{fact.label[:1].upper()}{fact.label[1:]}: {fact.said}.", cite)
 
 
 # --- description sentences

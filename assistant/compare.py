@@ -86,7 +86,7 @@ def _rows(products: list[Product]) -> list[ComparisonRow]:
         values = []
         for p in products:
             fact = attribute_fact(key, (p.attributes or {}).get(key))
-            values.append(fact.text if fact else MISSING)
+            values.append(fact.said if fact else MISSING)
         label = attribute_label(key)
         rows.append(ComparisonRow(label[:1].upper() + label[1:], values))
     return rows
@@ -149,7 +149,7 @@ def _difference_sentences(products: list[Product], citations: list[Citation]) ->
         facts = [attribute_fact(key, (p.attributes or {}).get(key)) for p in products]
         if any(f is None for f in facts):
             continue
-        texts = [f.text for f in facts if f is not None]
+        texts = [f.said for f in facts if f is not None]
         if len({T.norm(t) for t in texts}) > 1:
             differing.append(f"{attribute_label(key)} ({' vs '.join(texts)})")
             for p in products:

@@ -3,9 +3,9 @@ references: real model, real Postgres, real vectors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-
-import pytest
 
 from catalog import services
 from catalog.models import Product
@@ -50,11 +50,17 @@ GROUNDED_CATALOG = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def grounded_catalog(db, embedding_model) -> dict[str, Product]:
-    """The catalog above, embedded; products by sku."""
+def load() -> dict[str, Product]:
+    """Load and embed the catalog above; products by sku. Call vocabulary.reset() when done (see shop())."""
     services.product_upsert_many(items=GROUNDED_CATALOG, embed=False)
     services.product_embed()
     vocabulary.reset()
-    yield {p.sku: p for p in Product.objects.select_related("brand", "category")}
-    vocabulary.reset()
+    return {p.sku: p for p in Product.objects.select_related("brand", "category")}
+
+
+@contextmanager
+def shop() -> Iterator[dict[str, Product]]:
+    try:
+        yield load()
+    finally:
+        vocabulary.reset()
