@@ -47,6 +47,9 @@ class Answer:
     found: bool  # False: the catalog does not say (the text says so, nothing invented)
     citations: list[Citation] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "found": self.found, "citations": [c.as_dict() for c in self.citations]}
+
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary of questions
@@ -172,15 +175,17 @@ OPPOSITES = {
 }
 # "is it X?" / "are they X?" / "does it have X?": X is the property asked about.
 BE_PROPERTY_RE = re.compile(
-    r"^(?:is|are|was|were)\s+(it|this|that|they|these|those)(?:\s+(?:one|ones|product|item|pair|model))?\s+(.+)$"
+    r"^(?:is|are|was|were)\s+(it|this|that|they|these|those)(?:\s+(?:one|ones|product|item|pair|model))?\s+(.+)$",
+    re.IGNORECASE,
 )
 HAVE_PROPERTY_RE = re.compile(
     r"^(?:does|do|did|can|will|would|could)\s+(it|this|that|they|these|those)(?:\s+(?:one|ones|product|item|pair|model))?"
-    r"\s+(have|come with|include|support|offer|feature)\s+(.+)$"
+    r"\s+(have|come with|come in|include|support|offer|feature)\s+(.+)$",
+    re.IGNORECASE,
 )
-HAS_PROPERTY_RE = re.compile(r"^(?:has|have)\s+(it|this|that|they|these|those)\s+(?:got\s+)?(.+)$")
-PROPERTY_TAIL_RE = re.compile(r"\s*(?:\bat all\b|\btoo\b|\bthough\b|\bor not\b)?\s*[?.!]*\s*$")
-THIRD_PERSON = {"have": "has", "come with": "comes with", "include": "includes", "support": "supports"}
+HAS_PROPERTY_RE = re.compile(r"^(?:has|have)\s+(it|this|that|they|these|those)\s+(?:got\s+)?(.+)$", re.IGNORECASE)
+PROPERTY_TAIL_RE = re.compile(r"\s*(?:\bat all\b|\btoo\b|\bthough\b|\bor not\b)?\s*[?.!]*\s*$", re.IGNORECASE)
+THIRD_PERSON = {"have": "has", "come with": "comes with", "come in": "comes in", "include": "includes"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,17 +271,18 @@ class Question:
     def _property(self, text: str) -> None:
         text = PROPERTY_TAIL_RE.sub("", text)
         if m := BE_PROPERTY_RE.match(text):
-            self.subject_plural = m.group(1) in {"they", "these", "those"}
+            self.subject_plural = m.group(1).casefold() in {"they", "these", "those"}
             self.prop_shown, self.prop_verb = m.group(2), "are" if self.subject_plural else "is"
         elif m := HAVE_PROPERTY_RE.match(text):
-            self.subject_plural = m.group(1) in {"they", "these", "those"}
-            verb = m.group(2)
+            self.subject_plural = m.group(1).casefold() in {"they", "these", "those"}
+            verb = " ".join(m.group(2).casefold().split())
             self.prop_shown = m.group(3)
             self.prop_verb = verb if self.subject_plural else THIRD_PERSON.get(verb, verb + "s")
         elif m := HAS_PROPERTY_RE.match(text):
-            self.subject_plural = m.group(1) in {"they", "these", "those"}
+            self.subject_plural = m.group(1).casefold() in {"they", "these", "those"}
             self.prop_shown, self.prop_verb = m.group(2), "have" if self.subject_plural else "has"
-        self.prop = _strip_article(self.prop_shown)
+        self.prop_shown = _strip_leading_article(self.prop_shown, keep=True)
+        self.prop = _strip_leading_article(self.prop_shown, keep=False).casefold()
 
     def has(self, vocabulary: frozenset[str] | set[str]) -> bool:
         return any(w in vocabulary for w in self.words)
@@ -290,16 +296,18 @@ class Question:
 
 
 def _clean_for_property(raw: str) -> str:
-    # Keep the shopper's words (hyphens too: "water-resistant"), folded the same way as everything else.
-    folded = unicodedata.normalize("NFKC", raw).casefold().translate(T.APOSTROPHES)
+    # Keep the shopper's words as written (hyphens and case too: "water-resistant", "5G").
+    folded = unicodedata.normalize("NFKC", raw).translate(T.APOSTROPHES)
     words = folded.split()
-    while words and words[0].strip(",") in LEADING_FILLER:
+    while words and words[0].strip(",").casefold() in LEADING_FILLER:
         words = words[1:]
     return " ".join(words)
 
 
-def _strip_article(text: str) -> str:
-    return re.sub(r"^(?:a|an|the|any|some)\s+", "", text.strip())
+def _strip_leading_article(text: str, *, keep: bool) -> str:
+    """ "a hood" -> "hood" (keep=False); "the" and "any" are dropped either way ("any pockets" -> "pockets")."""
+    text = re.sub(r"^(?:the|any|some)\s+", "", text.strip(), flags=re.IGNORECASE)
+    return text if keep else re.sub(r"^(?:a|an)\s+", "", text, flags=re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,10 +345,10 @@ def product_answer(*, product: Product, question: str) -> Answer:
 
 
 def _not_said(product: Product, q: Question, facts: dict[str, Fact], missing: list[str]) -> Answer:
-    if missing:
-        head = f"The catalog doesn't list its {T.join_words(missing)}."
-    elif q.prop:
+    if q.prop:
         head = f"The catalog doesn't say whether {q.pronoun} {q.prop_verb} {q.prop_shown}."
+    elif missing:
+        head = f"The catalog doesn't list its {T.join_words(missing)}."
     else:
         head = "The catalog doesn't say."
     listed = [facts[k] for k in (*STANDARD_KEYS, *_spec_keys(facts)) if k in facts][:6]
@@ -567,8 +575,11 @@ def _asked_fields(product: Product, q: Question, facts: dict[str, Fact]) -> tupl
     spec_asked = [k for k in specs if _spec_matches(k, q)]
     # Spec words name absent specs too ("how much does it weigh?" of a product with no weight).
     absent_specs = [k for k in MEASURED_SPECS if k not in facts and k not in spec_asked and q.has(SPEC_WORDS[k])]
+    if any(k.endswith("size") for k in absent_specs):  # "screen size" of a coffee is not its pack size
+        spec_asked = [k for k in spec_asked if k != "size"]
     if q.has(SIZE_WORDS):
-        size_specs = [k for k in spec_asked if k.endswith("size") or k == "size"]
+        # "screen size" asks about the screen, listed or not, not about the size chart
+        size_specs = [k for k in (*spec_asked, *absent_specs) if k.endswith("size") or k == "size"]
         if "sizes" in facts and not size_specs:
             asked.append("sizes")
         elif not size_specs and "size" in facts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant import text as T
 from assistant.answers import STANDARD_KEYS, Citation, attribute_fact, attribute_label, product_facts
@@ -47,6 +47,14 @@ class Comparison:
     rows: list[ComparisonRow]
     summary: str
     citations: list[Citation] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "product_ids": [p.pk for p in self.products],
+            "rows": [{"label": r.label, "values": r.values} for r in self.rows],
+            "summary": self.summary,
+            "citations": [c.as_dict() for c in self.citations],
+        }
 
 
 def compare(*, products: list[Product], question: str = "") -> Comparison:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*", re.UNICODE)
+# Words and numbers; a number keeps a unit glued to it ("5g", "4k", "3xl"), as shoppers write them.
+WORD_RE = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|[^\W\d_]+(?:'[^\W\d_]+)*", re.UNICODE)
 # A sentence ends at . ! ? … (or their full-width forms) followed by space; "15.6-inch" stays whole.
 SENTENCE_END_RE = re.compile(r"(?<=[.!?…。！？])\s+|\n+")
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−_/"), " ")

@@ -177,3 +177,16 @@ def test_a_description_sentence_naming_the_property_decides_yes(shop):
     assert answer.text.startswith("Yes — the description says")
     assert answer.citations[0].source == "description"
     assert answer.citations[0].text == "Simple wired earbuds with an inline microphone."
+
+
+def test_a_spec_that_does_not_decide_is_stated_without_a_verdict(shop):
+    answer = product_answer(product=shop["G-HEAD"], question="Does it have 5G?")
+    assert answer.found
+    assert answer.text == "Connectivity: Bluetooth 5.3."
+    assert answer.citations[0].field == "connectivity"
+    boot = shop["G-BOOT"]
+    screen = product_answer(product=boot, question="What's the screen size?")
+    assert not screen.found
+    assert screen.text.startswith("The catalog doesn't list its screen size.")
+    five_g = product_answer(product=boot, question="does it have 5G?")
+    assert five_g.text.startswith("The catalog doesn't say whether it has 5G.")

@@ -31,6 +31,9 @@ def test_table_has_one_value_per_product_and_a_dash_when_missing(shop):
     assert table["Battery life"] == ["up to 30 hours", "—"]
     assert table["Connectivity"] == ["Bluetooth 5.3", "—"]
     assert all(len(values) == 2 for values in table.values())
+    payload = result.as_dict()
+    assert payload["product_ids"] == [shop["G-HEAD"].pk, shop["G-BUDS"].pk]
+    assert payload["rows"][0] == {"label": "Price", "values": ["$199", "$12"]}
 
 
 def test_summary_names_the_cheaper_and_the_better_rated(shop):
