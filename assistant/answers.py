@@ -323,7 +323,7 @@ class _Part:
 
 def product_answer(*, product: Product, question: str) -> Answer:
     """Answer a shopper's question about one product from its catalog facts only, with citations."""
-    q = Question.of(question)
+    q = Question.of(_as_it(question, product))
     facts = product_facts(product)
     if q.yes_no:
         part = _yes_no(product, q, facts)
@@ -342,6 +342,39 @@ def product_answer(*, product: Product, question: str) -> Answer:
             return Answer(f"{head} The description says: “{sentence.text}”", True, [sentence])
         return Answer(f"The description says: “{sentence.text}”", True, [sentence])
     return _not_said(product, q, facts, missing)
+
+
+SUBJECT_RE = re.compile(
+    r"^(\s*(?:(?:and|so|ok|okay|but),?\s+)?(?:is|are|was|were|does|do|did|can|could|will|would|has|have|should)\s+)"
+    r"(?:the|this|that|these|those)\s+(.+)$",
+    re.IGNORECASE,
+)
+REFERENCE_WORDS = frozenset(
+    """first second third fourth fifth last other former latter cheaper cheapest pricier priciest one ones pair
+    model item product""".split()
+)
+
+
+def _as_it(question: str, product: Product) -> str:
+    """ "is the second one waterproof?" / "does the Alpine come in white?" -> "is it …" / "does it …": the
+    words naming the product are not part of the question about it."""
+    m = SUBJECT_RE.match(question)
+    if m is None:
+        return question
+    naming = set(T.words(product.title)) | REFERENCE_WORDS
+    if product.brand_id:
+        naming.update(T.words(product.brand.name))
+    rest = m.group(2).split()
+    taken = 0
+    while taken < len(rest) - 1:
+        word = T.norm(rest[taken]).strip("?!.,")
+        if not word or not (word in naming or word + "s" in naming or word.removesuffix("'s") in naming):
+            break
+        taken += 1
+    if not taken:
+        return question
+    plural = T.norm(rest[taken - 1]).strip("?!.,") in {"ones", "pairs"}
+    return f"{m.group(1)}{'they' if plural else 'it'} {' '.join(rest[taken:])}"
 
 
 def _not_said(product: Product, q: Question, facts: dict[str, Fact], missing: list[str]) -> Answer:

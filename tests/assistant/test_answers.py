@@ -190,3 +190,12 @@ def test_a_spec_that_does_not_decide_is_stated_without_a_verdict(shop):
     assert screen.text.startswith("The catalog doesn't list its screen size.")
     five_g = product_answer(product=boot, question="does it have 5G?")
     assert five_g.text.startswith("The catalog doesn't say whether it has 5G.")
+
+
+def test_the_words_naming_the_product_are_not_the_question(shop):
+    boot, road = shop["G-BOOT"], shop["G-ROAD"]
+    assert product_answer(product=boot, question="Is the second one waterproof?").text.startswith("Yes — ")
+    assert product_answer(product=boot, question="is the Alpine waterproof?").text.startswith("Yes — ")
+    assert product_answer(product=road, question="Does the Stride come in white?").text.startswith("Yes — ")
+    not_said = product_answer(product=road, question="is the cheaper one waterproof?")
+    assert not_said.text.startswith("The catalog doesn't say whether it is waterproof.")
