@@ -221,3 +221,16 @@ SEARCH_COMMON_TERM_MIN_CATALOG = env.int("SEARCH_COMMON_TERM_MIN_CATALOG", defau
 SEARCH_COMMON_TERM_SHARE = env.float("SEARCH_COMMON_TERM_SHARE", default=0.05)
 # Re-rank the fused candidates with the learned linear model in recommend/search/ranker.json (when present).
 SEARCH_RERANK = env.bool("SEARCH_RERANK", default=True)
+
+# --- Assistant: optional LLM rephrasing (assistant/llm.py) through any OpenAI-compatible chat-completions
+# endpoint; empty LLM_BASE_URL: off, answers are composed from catalog facts alone.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="gpt-4o-mini")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_TIMEOUT = env.float("LLM_TIMEOUT", default=5.0)
+if LLM_BASE_URL and not LLM_BASE_URL.startswith(("http://", "https://")):
+    raise environ.ImproperlyConfigured(
+        f"LLM_BASE_URL={LLM_BASE_URL!r} must be an http(s) URL, e.g. https://api.openai.com/v1"
+    )
+if LLM_TIMEOUT <= 0:
+    raise environ.ImproperlyConfigured(f"LLM_TIMEOUT={LLM_TIMEOUT} must be a positive number of seconds")
