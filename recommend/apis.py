@@ -190,7 +190,7 @@ _PRODUCT_FIELDS = ProductOutput().fields
 _PRICE, _RATING = _PRODUCT_FIELDS["price"], _PRODUCT_FIELDS["rating"]
 
 
-def _product_representation(product: Any) -> dict[str, Any]:
+def product_representation(product: Any) -> dict[str, Any]:
     brand, category = product.brand, product.category
     return {
         "id": int(product.id),
@@ -219,7 +219,7 @@ def _product_representation(product: Any) -> dict[str, Any]:
 
 def _hit_representation(hit: Hit) -> dict[str, Any]:
     return {
-        "product": _product_representation(hit.product),
+        "product": product_representation(hit.product),
         "score": float(hit.score),
         "reasons": [{"kind": str(r.kind), "text": str(r.text)} for r in hit.reasons],
     }

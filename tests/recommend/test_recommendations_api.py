@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from catalog.apis import ProductOutput
@@ -359,3 +360,19 @@ def test_schema_documents_the_recommendation_endpoints(db):
     response = paths["/api/v1/recommendations/for-you"]["get"]["responses"]["200"]
     ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"results", "surface"}
+
+
+def test_the_payload_is_what_the_declared_serializer_renders(shop):
+    """The API writes its JSON out directly (speed); the OpenAPI schema documents RecommendationListOutput:
+    the two must not drift apart."""
+    from recommend.recs import engine
+    from recommend.recs_apis import RecommendationListOutput, recommendations_representation
+
+    client = visitor()
+    view(client, shop["BOOT1"])
+    shopper = Shopper.objects.order_by("-pk").first()
+    recs = engine.for_you(shopper=shopper) + engine.similar_items(product=shop["GRIND1"])
+    assert recs and any(r.product_id for rec in recs for r in rec.reasons)
+    direct = recommendations_representation("for_you", recs)
+    declared = RecommendationListOutput({"results": recs, "surface": "for_you"}).data
+    assert JSONRenderer().render(direct) == JSONRenderer().render(declared)
