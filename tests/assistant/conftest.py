@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -10,19 +12,9 @@ from profiles.models import Shopper
 from tests.factories import UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fresh_classifier():
-    """The classifier caches its head per process: each test reads the database it runs on."""
-    from assistant import intents
-
-    intents.reset_cache()
-    yield
-    intents.reset_cache()
-
-
 @pytest.fixture
 def faq_entries(db, embedding_model) -> None:
-    call_command("load_faq", "--embed", stdout=open("/dev/null", "w"))
+    call_command("load_faq", "--embed", stdout=io.StringIO())
 
 
 @pytest.fixture
