@@ -1,0 +1,643 @@
+"""One turn of the shopping assistant: a shopper's words (and the page's product) to a grounded reply.
+
+    a pending question of ours answered ("What will you use them for?" → "Hiking Boots")  ─┐
+    a refinement of the last search ("cheaper", "in blue", "not Nike", "show more",         ├▶ search again
+      "more like the second one")                                                          ─┘
+    "talk to a human"                         ─▶ a support ticket
+    otherwise intents.classify(text):
+        unsure            ─▶ ask what they mean, with suggestions (never a guess)
+        product_search    ─▶ recommend.search (results with the engine's reasons) + at most one question
+                             when it splits the results well (use / budget / size)
+        product_question  ─▶ the page's (or a named / shown) product ─▶ answers.product_answer, cited
+        comparison        ─▶ 2–4 products (shown ones, names) ─▶ compare.compare: table + summary
+        customer_service  ─▶ the FAQ entry nearest the question (cited) + the shopper's own orders for
+                             order / delivery / refund questions (sign in first when anonymous);
+                             CONTACT ─▶ a support ticket
+        chit_chat, out_of_scope ─▶ a short reply and what the assistant can do
+
+Every fact in a reply comes from the catalog, the engines' reasons, the FAQ or the shopper's orders;
+``llm.rephrase`` may reword a grounded reply but gets only those facts. The conversation's ``state``
+carries what the next turn builds on: the last search (words, refinements, filters, page), the products
+shown and a question we asked.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+
+from assistant.models import Intent, ServiceCategory
+from catalog.models import Product
+from profiles.models import Shopper
+from recommend.recs import engine as recs
+from recommend.search.engine import SearchFilters, SearchResult, search
+from recommend.search.parser import ParsedQuery, parse
+from recommend.search.vocabulary import get_vocabulary
+
+SHOWN = 6  # products in one reply
+LOOKED_AT = 12  # results a clarifying question is judged on
+MAX_COMPARED = 4
+# A result counts as relevant to a question about the results when the words matched it or it is this
+# close in meaning (all-MiniLM-L6-v2 cosine; the long tail of a small catalog sits below 0.45).
+RELEVANT_SIMILARITY = 0.5
+QUESTION_MIN_RESULTS = 5  # fewer relevant results than this: just show them
+PRICE_SPREAD = 3.0  # most expensive relevant result at least this many times the cheapest: ask the budget
+SIZE_MIN_DISTINCT = 4
+ORDER_TOPICS = {ServiceCategory.ORDER, ServiceCategory.DELIVERY, ServiceCategory.REFUND}
+RECENT_ORDERS = 3
+
+ORDINALS = {
+    "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+    "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1,
+}  # fmt: skip
+HUMAN_RE = re.compile(
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:human|person|agent|someone|representative|"
+    r"real person|customer service|support)\b|\b(?:human|live)\s+agent\b|\breal\s+person\b",
+    re.I,
+)
+SHOW_MORE_RE = re.compile(
+    r"^\s*(?:show\s+(?:me\s+)?more|more\s+(?:results|options|please)|next(?:\s+page)?|more)\s*[.!]?\s*$", re.I
+)
+SIMILAR_RE = re.compile(
+    r"\b(?:more|something|others?|anything)\s+like\b|\bsimilar\s+to\b|\blike\s+the\s+\w+\s+one\b", re.I
+)
+CHEAPER_RE = re.compile(
+    r"^\s*(?:(?:something|anything|any(?:thing)?|show\s+(?:me\s+)?|got\s+)?(?:a\s+bit\s+|much\s+)?"
+    r"(?:cheaper|less\s+expensive|more\s+affordable|lower\s+price[ds]?)(?:\s+ones?|\s+options?)?(?:\s+please)?)\s*[.!?]?\s*$",
+    re.I,
+)
+# Words a refinement may carry besides what it refines: "only in blue", "what about red ones?".
+FILLER = {
+    "only", "just", "ones", "one", "instead", "what", "about", "how", "them", "those", "color", "colour",
+    "size", "maybe", "rather", "prefer", "also", "too", "but", "options", "version", "versions",
+}  # fmt: skip
+FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.I)
+NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+# "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
+PERSONAL_RE = re.compile(r"\b(?:my|mine|i|i've|i'm|me)\b", re.I)
+THEM_RE = re.compile(r"\b(?:them|these|those|both|all)\b", re.I)
+GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|howdy)\b", re.I)
+THANKS_RE = re.compile(r"\b(?:thanks|thank\s+you|thx|cheers|great|perfect|awesome)\b", re.I)
+BYE_RE = re.compile(r"\b(?:bye|goodbye|see\s+you|that'?s\s+all)\b", re.I)
+
+START_SUGGESTIONS = ["waterproof hiking boots", "headphones under $100", "Where is my order?", "Talk to a human"]
+
+
+# --- What a turn gives back ------------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    """A product in a reply, with the reasons the engine that placed it gave."""
+
+    product: Product
+    reasons: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Reply:
+    intent: str
+    text: str
+    confidence: float | None = None
+    products: list[Card] = field(default_factory=list)
+    # {"products": [Product], "rows": [{"label": str, "values": [str]}], "summary": str}
+    comparison: dict[str, Any] | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)  # {"label", "url"}: sign in, a ticket
+    product: Product | None = None  # what the turn was about (a product question's product)
+    ticket_id: int | None = None
+
+
+@dataclass
+class TurnInput:
+    text: str
+    state: dict[str, Any]
+    shopper: Shopper | None
+    signed_in: bool
+    page_product: Product | None = None
+    transcript: str = ""  # the conversation so far, for a support ticket
+    conversation_id: Any = None
+
+
+# --- The turn ----------------------------------------------------------------------------------------
+
+
+def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
+    """The reply to one message and the conversation's next state."""
+    state = dict(turn.state or {})
+    shown = _products_by_ids(state.get("shown", []))
+
+    pending = state.pop("pending", None)
+    if pending and state.get("search"):
+        reply = _answer_to_question(turn, state, pending)
+        if reply is not None:
+            return reply, state
+    if state.get("search"):
+        reply = _refinement(turn, state, shown)
+        if reply is not None:
+            return reply, state
+    if SIMILAR_RE.search(turn.text) and (shown or turn.page_product is not None or state.get("focus")):
+        return _more_like(turn, state, shown), state
+    if HUMAN_RE.search(turn.text):
+        return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
+
+    from assistant import intents  # wt-d's classifier
+
+    prediction = intents.classify(turn.text)
+    confidence = float(prediction.confidence)
+    if prediction.unsure:
+        return _clarify(turn, shown, confidence), state
+    intent = prediction.intent
+    if intent == Intent.PRODUCT_SEARCH:
+        return _new_search(turn, state, confidence), state
+    if intent == Intent.PRODUCT_QUESTION:
+        return _product_question(turn, state, shown, confidence), state
+    if intent == Intent.COMPARISON:
+        return _comparison(turn, state, shown, confidence), state
+    if intent == Intent.CUSTOMER_SERVICE:
+        if prediction.category == ServiceCategory.CONTACT:
+            return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=confidence), state
+        return _customer_service(turn, prediction.category, confidence), state
+    if intent == Intent.CHIT_CHAT:
+        return _chit_chat(turn, confidence), state
+    return _out_of_scope(confidence), state
+
+
+def grounded(reply: Reply) -> Reply:
+    """Let the optional LLM reword a reply that rests on cited facts, given only those facts."""
+    if not reply.citations:
+        return reply
+    from assistant import llm  # wt-f's client; returns the text unchanged when no LLM is configured
+
+    reply.text = llm.rephrase(text=reply.text, grounding=[str(c["text"]) for c in reply.citations])
+    return reply
+
+
+# --- Search: new, refined, answered ------------------------------------------------------------------
+
+
+def _search_state(text: str) -> dict[str, Any]:
+    return {"text": text, "fragments": [], "category": None, "min_price": None, "max_price": None, "page": 1}
+
+
+def _filters(search_state: dict[str, Any]) -> SearchFilters:
+    def money(value: Any) -> Decimal | None:
+        return Decimal(value) if value not in (None, "") else None
+
+    return SearchFilters(
+        category=search_state.get("category"),
+        min_price=money(search_state.get("min_price")),
+        max_price=money(search_state.get("max_price")),
+    )
+
+
+def _query_text(search_state: dict[str, Any]) -> str:
+    return " ".join([search_state["text"], *(f["text"] for f in search_state.get("fragments", []))]).strip()
+
+
+def _run_search(turn: TurnInput, search_state: dict[str, Any]) -> SearchResult:
+    shopper = turn.shopper
+    personal = shopper is not None and not shopper.personalization_paused
+    return search(
+        q=_query_text(search_state),
+        filters=_filters(search_state),
+        page=search_state.get("page", 1),
+        page_size=LOOKED_AT if search_state.get("page", 1) == 1 else SHOWN,
+        shopper_id=shopper.pk if personal else None,
+        log=search_state.get("page", 1) == 1,
+        personalize=personal,
+    )
+
+
+def _new_search(turn: TurnInput, state: dict[str, Any], confidence: float | None) -> Reply:
+    state["search"] = _search_state(turn.text)
+    state["asked"] = []
+    return _search_reply(turn, state, confidence, may_ask=True)
+
+
+def _search_reply(
+    turn: TurnInput, state: dict[str, Any], confidence: float | None, *, may_ask: bool, lead: str = ""
+) -> Reply:
+    search_state = state["search"]
+    result = _run_search(turn, search_state)
+    hits = result.hits[:SHOWN]
+    state["last_shown"] = state.get("shown", [])
+    state["shown"] = [hit.product.pk for hit in hits]
+    query = _query_text(search_state)
+    cards = [Card(hit.product, [r.as_dict() for r in hit.reasons]) for hit in hits]
+    if not hits and search_state.get("page", 1) > 1:
+        search_state["page"] -= 1
+        state["shown"] = state.get("last_shown", [])
+        return Reply(
+            Intent.PRODUCT_SEARCH, f"That's everything I found for “{query}”.", confidence, suggestions=["Cheaper"]
+        )
+    if not hits:
+        text = (lead + " " if lead else "") + f"I found nothing for “{query}”. Could you say it in other words?"
+        return Reply(Intent.PRODUCT_SEARCH, text.strip(), confidence, suggestions=START_SUGGESTIONS[:2])
+
+    understood = [c.label for c in result.constraints]
+    text = lead + " " if lead else ""
+    if search_state.get("page", 1) > 1:
+        text += f"Here are more results for “{query}”"
+    else:
+        text += f"Here {'is what' if len(hits) == 1 else 'are the best matches'} I found for “{query}”"
+    text += f" ({', '.join(understood)})." if understood else "."
+    if result.relaxed:
+        dropped = ", ".join(f"“{c.label}”" for c in result.relaxed)
+        text += f" Nothing matched {dropped}, so I left it out."
+
+    question = _clarifying_question(result, state) if may_ask else None
+    if question is not None:
+        kind, ask, options = question
+        state["pending"] = {"kind": kind, "options": options}
+        state.setdefault("asked", []).append(kind)
+        return Reply(Intent.PRODUCT_SEARCH, f"{text} {ask}", confidence, products=cards, suggestions=list(options))
+    suggestions = ["Cheaper", "Show more"]
+    if len(hits) >= 2:
+        suggestions += ["More like the first one", "Compare the first two"]
+    return Reply(Intent.PRODUCT_SEARCH, text, confidence, products=cards, suggestions=suggestions)
+
+
+def _relevant(result: SearchResult) -> list[Any]:
+    return [
+        hit
+        for hit in result.hits[:LOOKED_AT]
+        if hit.keyword_rank is not None or (hit.similarity or 0.0) >= RELEVANT_SIMILARITY
+    ]
+
+
+def _clarifying_question(result: SearchResult, state: dict[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+    """One question, only when its answer would split the results well: which kind (use), budget, size."""
+    asked = set(state.get("asked", []))
+    relevant = _relevant(result)
+    if len(relevant) < QUESTION_MIN_RESULTS:
+        return None
+    kinds = {c.kind for c in result.constraints if not c.negated}
+
+    if "use" not in asked:
+        # Also under a category the words named ("shoes"), when its results fall into several of its kinds.
+        categories = Counter(hit.product.category for hit in relevant if hit.product.category is not None)
+        top = categories.most_common(4)
+        if len(top) >= 2 and top[0][1] <= 0.7 * len(relevant) and top[1][1] >= 2:
+            options = {category.name: category.slug for category, _ in top}
+            return "use", "What will you use them for?", options
+
+    if "budget" not in asked and "price" not in kinds:
+        prices = sorted(float(hit.product.price) for hit in relevant if hit.product.price is not None)
+        if len(prices) >= QUESTION_MIN_RESULTS and prices[0] > 0 and prices[-1] >= PRICE_SPREAD * prices[0]:
+            low = _round_price(prices[len(prices) // 3])
+            high = _round_price(prices[(2 * len(prices)) // 3])
+            options = {f"Under ${low}": str(low)}
+            if high > low:
+                options[f"Under ${high}"] = str(high)
+            options["Any price"] = ""
+            return "budget", "What's your budget?", options
+
+    if "size" not in asked and "uom" not in kinds and "size" not in kinds:
+        sizes: Counter[str] = Counter()
+        for hit in relevant:
+            values = (hit.product.attributes or {}).get("sizes") or []
+            sizes.update(str(v) for v in (values if isinstance(values, list) else [values]))
+        if len(sizes) >= SIZE_MIN_DISTINCT:
+            options = {f"Size {size}": size for size, _ in sizes.most_common(4)}
+            return "size", "What size?", options
+    return None
+
+
+def _round_price(value: float) -> int:
+    """A budget a shopper would say: 37 → 40, 180 → 200, 1234 → 1250."""
+    value = float(value)
+    step = 5 if value < 50 else 10 if value < 100 else 50 if value < 1000 else 250
+    return int(-(-value // step) * step)
+
+
+def _answer_to_question(turn: TurnInput, state: dict[str, Any], pending: dict[str, Any]) -> Reply | None:
+    """The shopper picked (or typed) one of the options of our question; anything else is a new turn."""
+    answer = " ".join(turn.text.casefold().split()).rstrip(".!")
+    options = {k.casefold(): v for k, v in pending.get("options", {}).items()}
+    if answer not in options:
+        return None
+    value = options[answer]
+    search_state = state["search"]
+    search_state["page"] = 1
+    kind = pending.get("kind")
+    if kind == "use":
+        search_state["category"] = value
+    elif kind == "budget":
+        search_state["max_price"] = value or None
+    elif kind == "size":
+        _add_fragment(search_state, f"size {value}", {"uom"})
+    return _search_reply(turn, state, None, may_ask=True)
+
+
+def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply | None:
+    """A change to the last search, or None when the words are something else (a new search, a question)."""
+    text = turn.text
+    search_state = state["search"]
+    if SHOW_MORE_RE.match(text):
+        search_state["page"] = search_state.get("page", 1) + 1
+        return _search_reply(turn, state, None, may_ask=False)
+    if CHEAPER_RE.match(text):
+        prices = [p.price for p in shown if p.price is not None]
+        if prices:
+            # Cheaper than what was shown: below the middle of it (below the cheapest would often be nothing).
+            ceiling = Decimal(statistics.median(prices)).quantize(Decimal("0.01")) - Decimal("0.01")
+            current = search_state.get("max_price")
+            if current not in (None, ""):
+                ceiling = min(ceiling, Decimal(current))
+            search_state["max_price"] = str(max(ceiling, Decimal("0")))
+        else:
+            _add_fragment(search_state, "cheap", set())
+        search_state["page"] = 1
+        return _search_reply(turn, state, None, may_ask=False, lead="Cheaper options:")
+
+    parsed = parse(text, get_vocabulary())
+    if not _is_refinement(parsed):
+        return None
+    search_state["page"] = 1
+    if parsed.price_max is not None:
+        search_state["max_price"] = str(parsed.price_max)
+    if parsed.price_min is not None:
+        search_state["min_price"] = str(parsed.price_min)
+    kept = [s for s in parsed.slots if s.type not in ("price", "rating")]
+    if kept:
+        replaced = {s.type for s in kept if not s.negated}
+        _add_fragment(search_state, text, replaced)
+    return _search_reply(turn, state, None, may_ask=False)
+
+
+def _is_refinement(parsed: ParsedQuery) -> bool:
+    """Words that only constrain (a colour, a brand left out, a price) and name no new kind of product."""
+    has_constraint = (
+        any(s.type != "category" for s in parsed.slots) or parsed.price_max is not None or parsed.price_min is not None
+    )
+    names_a_kind = any(s.type == "category" and not s.negated for s in parsed.slots)
+    leftover = [w for w in parsed.free_text.split() if w not in FILLER]
+    return has_constraint and not names_a_kind and not leftover
+
+
+def _add_fragment(search_state: dict[str, Any], text: str, replaces: set[str]) -> None:
+    """Add words to the search; a new colour (say) replaces the old one rather than adding an "or"."""
+    if replaces:
+        search_state["fragments"] = [
+            f for f in search_state.get("fragments", []) if not set(f.get("types", [])) & replaces
+        ]
+        parsed = parse(search_state["text"], get_vocabulary())
+        spans = [(s.start, s.end) for s in parsed.slots if s.type in replaces and not s.negated]
+        if spans:
+            base = search_state["text"]
+            for start, end in sorted(spans, reverse=True):
+                base = base[:start] + base[end:]
+            search_state["text"] = " ".join(base.split())
+    search_state.setdefault("fragments", []).append({"text": text, "types": sorted(replaces)})
+
+
+def _more_like(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:
+    anchor = _ordinal_product(turn.text, shown)
+    if anchor is None and re.search(r"\b(?:this|it)\b", turn.text, re.I):
+        focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
+        anchor = turn.page_product or (focus[0] if focus else None)
+    if anchor is None:
+        resolved = _resolve(turn.text, shown, limit=1)
+        anchor = resolved[0] if resolved else None
+    if anchor is None:
+        return Reply(
+            Intent.PRODUCT_SEARCH,
+            "Which one do you mean?",
+            suggestions=[f"More like the {name} one" for name in ("first", "second", "third")[: len(shown)]],
+        )
+    similar = recs.similar_items(product=anchor, limit=SHOWN, exclude=[anchor.pk])
+    state["shown"] = [rec.product.pk for rec in similar]
+    cards = [Card(rec.product, [{"kind": r.kind, "text": r.text} for r in rec.reasons]) for rec in similar]
+    if not cards:
+        return Reply(Intent.PRODUCT_SEARCH, f"I found nothing close to {anchor.title}.", product=anchor)
+    return Reply(
+        Intent.PRODUCT_SEARCH,
+        f"Products like {anchor.title}:",
+        products=cards,
+        product=anchor,
+        suggestions=["Cheaper", "Compare the first two"],
+    )
+
+
+# --- Products: questions and comparisons ---------------------------------------------------------------
+
+
+def _ordinal_product(text: str, shown: list[Product]) -> Product | None:
+    for word in re.findall(r"[a-z0-9]+", text.casefold()):
+        if word in ORDINALS and shown:
+            index = ORDINALS[word]
+            if -len(shown) <= index < len(shown):
+                return shown[index]
+    return None
+
+
+def _resolve(text: str, shown: list[Product], *, limit: int) -> list[Product]:
+    from assistant import references  # wt-f's resolver: ordinals against shown products, names, "A vs B"
+
+    return list(references.resolve_products(text, shown=shown, limit=limit))
+
+
+def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
+    from assistant import answers  # wt-f's grounded answers
+
+    product = None
+    if _ordinal_product(turn.text, shown) is not None or turn.page_product is None:
+        resolved = _resolve(turn.text, shown, limit=1)
+        product = resolved[0] if resolved else None
+    product = product or turn.page_product
+    if product is None:
+        return Reply(
+            Intent.PRODUCT_QUESTION,
+            "Which product do you mean?",
+            confidence,
+            suggestions=[f"{turn.text.rstrip('?')} — the {name} one" for name in ("first", "second")][: len(shown)],
+            products=[Card(p) for p in shown[:3]],
+        )
+    answer = answers.product_answer(product=product, question=turn.text)
+    state["focus"] = product.pk
+    return Reply(
+        Intent.PRODUCT_QUESTION,
+        answer.text,
+        confidence,
+        products=[Card(product)],
+        citations=[_citation(c) for c in answer.citations],
+        product=product,
+        suggestions=["More like this one", "Compare it with similar products"] if answer.found else [],
+    )
+
+
+def _comparison(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
+    from assistant import compare  # wt-f's comparison table
+
+    products = _resolve(turn.text, shown, limit=MAX_COMPARED)
+    focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
+    anchor = turn.page_product or (focus[0] if focus else None)
+    if len(products) < 2 and anchor is not None and not (THEM_RE.search(turn.text) and len(shown) >= 2):
+        # "compare it with similar products" on a product page: the product and its nearest neighbour.
+        products = [anchor, *(p for p in products if p.pk != anchor.pk)]
+        if len(products) < 2:
+            others = recs.similar_items(product=anchor, limit=2, exclude=[anchor.pk])
+            products += [rec.product for rec in others[:1]]
+    first_n = FIRST_N_RE.search(turn.text)
+    if len(products) < 2 and first_n and len(shown) >= 2:
+        products = shown[: NUMBERS[first_n.group(1).casefold()]]
+    elif len(products) < 2 and THEM_RE.search(turn.text) and len(shown) >= 2:
+        products = shown[: 2 if re.search(r"\b(?:both|two)\b", turn.text, re.I) else MAX_COMPARED]
+    if len(products) < 2:
+        return Reply(
+            Intent.COMPARISON,
+            "Which products should I compare? Name two, or search first and say “compare the first two”.",
+            confidence,
+            suggestions=["Compare the first two"] if len(shown) >= 2 else [],
+        )
+    result = compare.compare(products=products[:MAX_COMPARED], question=turn.text)
+    table = {
+        "products": list(result.products),
+        "rows": [{"label": str(row.label), "values": [str(v) for v in row.values]} for row in result.rows],
+        "summary": str(result.summary),
+    }
+    state["shown"] = [p.pk for p in result.products]
+    return Reply(
+        Intent.COMPARISON,
+        str(result.summary),
+        confidence,
+        products=[Card(p) for p in result.products],
+        comparison=table,
+        citations=[_citation(c) for c in result.citations],
+    )
+
+
+def _citation(citation: Any) -> dict[str, Any]:
+    return {
+        "source": str(citation.source),
+        "field": str(citation.field),
+        "text": str(citation.text),
+        "product_id": citation.product_id,
+    }
+
+
+# --- Customer service ------------------------------------------------------------------------------------
+
+
+def _customer_service(turn: TurnInput, category: str, confidence: float) -> Reply:
+    from assistant import faq
+
+    match = faq.faq_best(turn.text, category=category)
+    parts: list[str] = []
+    citations: list[dict[str, Any]] = []
+    links: list[dict[str, str]] = []
+    if category in ORDER_TOPICS and PERSONAL_RE.search(turn.text):
+        if turn.signed_in and turn.shopper is not None:
+            orders_text, order_citations = _recent_orders(turn.shopper)
+            parts.append(orders_text)
+            citations += order_citations
+            links.append({"label": "Your orders", "url": reverse("orders:account")})
+        else:
+            parts.append("Sign in and I can look up your orders and their status.")
+            links.append({"label": "Sign in", "url": reverse("orders:login") + "?next=" + reverse("assistant:chat")})
+    if match is not None:
+        parts.append(match.entry.answer)
+        citations.append(
+            {"source": "faq", "field": f"faq:{match.entry.pk}", "text": match.entry.question, "product_id": None}
+        )
+    if not parts:
+        return Reply(
+            Intent.CUSTOMER_SERVICE,
+            "I don't have an answer to that. Shall I pass it to our customer service team?",
+            confidence,
+            suggestions=["Talk to a human"],
+        )
+    return Reply(
+        Intent.CUSTOMER_SERVICE,
+        " ".join(parts),
+        confidence,
+        citations=citations,
+        links=links,
+        suggestions=["Talk to a human"],
+    )
+
+
+def _recent_orders(shopper: Shopper) -> tuple[str, list[dict[str, Any]]]:
+    from orders.selectors import order_list
+
+    orders = list(order_list(shopper=shopper)[:RECENT_ORDERS])
+    if not orders:
+        return "You have no orders yet.", []
+    lines, citations = [], []
+    for order in orders:
+        line = f"Order {order.number} ({order.created_at:%-d %b %Y}, ${order.total}) is {order.get_status_display().lower()}."
+        lines.append(line)
+        citations.append({"source": "order", "field": order.number, "text": line, "product_id": None})
+    intro = "Your most recent order:" if len(orders) == 1 else f"Your {len(orders)} most recent orders:"
+    return f"{intro} {' '.join(lines)}", citations
+
+
+def _handoff(turn: TurnInput, state: dict[str, Any], *, category: str, confidence: float | None) -> Reply:
+    from assistant import services
+
+    ticket = services.support_ticket_open(
+        conversation_id=turn.conversation_id,
+        shopper=turn.shopper,
+        category=category,
+        summary=turn.text,
+        transcript=turn.transcript,
+    )
+    return Reply(
+        Intent.CUSTOMER_SERVICE,
+        f"I've passed this conversation to our customer service team: ticket #{ticket.pk}. "
+        "They answer within one business day.",
+        confidence,
+        ticket_id=ticket.pk,
+    )
+
+
+# --- Small talk and everything else -------------------------------------------------------------------------
+
+
+def _clarify(turn: TurnInput, shown: list[Product], confidence: float) -> Reply:
+    suggestions = ["Find a product", "A question about an order", "Talk to a human"]
+    if shown:
+        suggestions.insert(1, "Compare the first two")
+    return Reply(
+        "unsure",
+        "I'm not sure what you mean. Are you looking for a product, asking about one, or asking about an order?",
+        confidence,
+        suggestions=suggestions,
+    )
+
+
+def _chit_chat(turn: TurnInput, confidence: float) -> Reply:
+    if THANKS_RE.search(turn.text):
+        text = "You're welcome! Anything else I can find for you?"
+    elif BYE_RE.search(turn.text):
+        text = "Goodbye, and happy shopping!"
+    elif GREETING_RE.search(turn.text):
+        text = "Hi! Tell me what you're looking for and I'll find it, compare products or answer questions."
+    else:
+        text = "I'm ShopGuide's shopping assistant: I find products, compare them and help with orders."
+    return Reply(Intent.CHIT_CHAT, text, confidence, suggestions=START_SUGGESTIONS)
+
+
+def _out_of_scope(confidence: float) -> Reply:
+    return Reply(
+        Intent.OUT_OF_SCOPE,
+        "Sorry, I can't help with that. I can help with shopping: finding products, comparing them, "
+        "and questions about orders, delivery and returns.",
+        confidence,
+        suggestions=START_SUGGESTIONS,
+    )
+
+
+def _products_by_ids(ids: list[int]) -> list[Product]:
+    if not ids:
+        return []
+    found = Product.objects.for_listing().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]

@@ -1,0 +1,165 @@
+"""Assistant writes: a shopper's message and the assistant's reply (one turn), support tickets."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from assistant import dialogue
+from assistant.models import Conversation, Message, SupportTicket
+from catalog.models import Product
+from profiles.models import Shopper
+
+TRANSCRIPT_MESSAGES = 40
+
+
+class ConversationNotFound(Exception):
+    """No such conversation for this shopper (another shopper's is reported the same way)."""
+
+
+class ProductNotFound(Exception):
+    pass
+
+
+@dataclass
+class Turn:
+    """What the shopper gets back for one message (the API's output, the chat panel's partial)."""
+
+    conversation_id: uuid.UUID
+    intent: str
+    reply: str
+    products: list[dialogue.Card] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    confidence: float | None = None
+    message_id: int | None = None
+    shopper_message_id: int | None = None
+    shopper_text: str = ""
+    latency_ms: float = 0.0
+
+
+def _payload(reply: dialogue.Reply) -> dict[str, Any]:
+    """What is stored with the assistant's message: ids, not objects, so a page can redraw it later."""
+    payload: dict[str, Any] = {
+        "products": [{"id": card.product.pk, "reasons": card.reasons} for card in reply.products],
+        "citations": reply.citations,
+        "suggestions": reply.suggestions,
+    }
+    if reply.comparison is not None:
+        payload["comparison"] = {
+            "products": [p.pk for p in reply.comparison["products"]],
+            "rows": reply.comparison["rows"],
+            "summary": reply.comparison["summary"],
+        }
+    if reply.links:
+        payload["links"] = reply.links
+    if reply.ticket_id is not None:
+        payload["ticket_id"] = reply.ticket_id
+    return payload
+
+
+def _transcript(conversation: Conversation, text: str) -> str:
+    messages = list(conversation.messages.order_by("-created_at", "-id")[:TRANSCRIPT_MESSAGES])
+    lines = [f"{m.get_role_display()}: {m.text}" for m in reversed(messages)]
+    return "\n".join([*lines, f"Shopper: {text}"])
+
+
+def message_post(
+    *,
+    conversation_id: uuid.UUID | None,
+    text: str,
+    product_id: int | None = None,
+    shopper: Shopper,
+    user: Any = None,
+) -> Turn:
+    """One turn: store the shopper's message, work out the reply, store it; a new conversation when no id.
+
+    The conversation row is locked for the turn, so two messages sent at once are answered one after the
+    other, each on the state the previous one left.
+    """
+    started = time.perf_counter()
+    text = " ".join(text.split())
+    with transaction.atomic():
+        if conversation_id is None:
+            conversation = Conversation.objects.create(shopper=shopper)
+        else:
+            conversation = Conversation.objects.select_for_update().filter(pk=conversation_id, shopper=shopper).first()
+            if conversation is None:
+                raise ConversationNotFound(str(conversation_id))
+        page_product = None
+        if product_id is not None:
+            page_product = Product.objects.active().for_listing().filter(pk=product_id).first()
+            if page_product is None:
+                raise ProductNotFound(str(product_id))
+        turn_input = dialogue.TurnInput(
+            text=text,
+            state=conversation.state,
+            shopper=shopper,
+            signed_in=bool(user is not None and user.is_authenticated),
+            page_product=page_product,
+            transcript=_transcript(conversation, text) if conversation_id is not None else f"Shopper: {text}",
+            conversation_id=conversation.pk,
+        )
+        asked = Message.objects.create(
+            conversation=conversation, role=Message.Role.SHOPPER, text=text, product=page_product
+        )
+        reply, state = dialogue.handle(turn_input)
+        reply = dialogue.grounded(reply)
+        conversation.state = state
+        conversation.save(update_fields=["state", "updated_at"])
+        latency_ms = (time.perf_counter() - started) * 1000
+        answer = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            text=reply.text,
+            intent=reply.intent,
+            confidence=reply.confidence,
+            product=reply.product or page_product,
+            payload=_payload(reply),
+            latency_ms=round(latency_ms, 2),
+        )
+        asked.intent, asked.confidence = reply.intent, reply.confidence
+        asked.save(update_fields=["intent", "confidence"])
+    return Turn(
+        conversation_id=conversation.pk,
+        intent=reply.intent,
+        reply=reply.text,
+        products=reply.products,
+        comparison=reply.comparison,
+        citations=reply.citations,
+        suggestions=reply.suggestions,
+        links=reply.links,
+        confidence=reply.confidence,
+        message_id=answer.pk,
+        shopper_message_id=asked.pk,
+        shopper_text=text,
+        latency_ms=latency_ms,
+    )
+
+
+def support_ticket_open(
+    *, conversation_id: uuid.UUID | None, shopper: Shopper | None, category: str, summary: str, transcript: str
+) -> SupportTicket:
+    return SupportTicket.objects.create(
+        conversation_id=conversation_id,
+        shopper=shopper,
+        category=category,
+        summary=summary[:300],
+        transcript=transcript,
+    )
+
+
+@transaction.atomic
+def support_ticket_close(*, ticket: SupportTicket) -> bool:
+    """Close an open ticket; False when it was closed already (a compare-and-set, safe to repeat)."""
+    return bool(
+        SupportTicket.objects.filter(pk=ticket.pk, status=SupportTicket.Status.OPEN).update(
+            status=SupportTicket.Status.CLOSED
+        )
+    )
