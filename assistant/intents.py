@@ -1,0 +1,309 @@
+"""What a shopper's message is about: a linear head on the sentence embeddings.
+
+One multinomial logistic regression over flat labels: the five non-service intents plus one label per
+customer-service category (``customer_service/ORDER``…). An intent's confidence is the probability
+summed over its labels, so "customer service, unsure which topic" is still a confident
+customer-service answer; the category is the most probable service label.
+
+Training (``intent_train``) reads every ``IntentExample`` (shipped and merchandiser-added),
+cross-validates to report accuracy and to choose the *unsure* threshold, fits on everything and
+stores the weights (numpy ``.npz``, no pickle) in an ``IntentClassifier`` row. ``classify`` uses
+the newest row, re-checked at most every ``RECHECK_SECONDS``; with no row yet it fits a head on the
+shipped file in-process (no cross-validation), so a fresh install answers without a training run.
+A call is one cached query embedding (Redis, shared with search) and a 384×16 matrix product.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.db import transaction
+
+from assistant.models import Intent, IntentClassifier, IntentExample, ServiceCategory
+from shopguide import embedding
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_FILE = Path(__file__).with_name("data") / "intent_examples.tsv"
+RECHECK_SECONDS = 30.0
+# L2 strength of the head (sklearn's C): higher fits the templates tighter and makes probabilities
+# sharper; chosen on the dev sets of shared/data/nlu (BENCHMARKS.md, "Intent classification").
+REGULARISATION_C = 4.0
+DEFAULT_THRESHOLD = 0.5  # used by the in-process fallback head, which skips cross-validation
+# Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
+WRONG_ANSWER_COST = 3.0
+THRESHOLD_RANGE = (0.3, 0.8)
+CS_PREFIX = f"{Intent.CUSTOMER_SERVICE}/"
+
+
+@dataclass(frozen=True)
+class IntentPrediction:
+    intent: str  # an Intent value
+    category: str  # a ServiceCategory value for customer_service, else ""
+    confidence: float  # 0..1
+    unsure: bool  # confidence below the threshold: the assistant should ask rather than guess
+
+
+@dataclass
+class Head:
+    """The trained weights: probabilities = softmax(x @ weights.T + bias) over ``labels``."""
+
+    labels: list[str]
+    weights: np.ndarray  # (labels, dim) float32
+    bias: np.ndarray  # (labels,) float32
+    threshold: float
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            labels=np.array(self.labels),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            threshold=np.array(self.threshold),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Head:
+        with np.load(io.BytesIO(bytes(blob)), allow_pickle=False) as data:
+            return cls(
+                labels=[str(x) for x in data["labels"]],
+                weights=data["weights"],
+                bias=data["bias"],
+                threshold=float(data["threshold"]),
+            )
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self.weights.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict(self, vectors: np.ndarray) -> list[IntentPrediction]:
+        return [_decide(self.labels, row, self.threshold) for row in self.probabilities(vectors)]
+
+
+def _label(intent: str, category: str) -> str:
+    return f"{CS_PREFIX}{category}" if intent == Intent.CUSTOMER_SERVICE else intent
+
+
+def _intent_of(label: str) -> tuple[str, str]:
+    if label.startswith(CS_PREFIX):
+        return Intent.CUSTOMER_SERVICE.value, label[len(CS_PREFIX) :]
+    return label, ""
+
+
+def _decide(labels: list[str], probs: np.ndarray, threshold: float) -> IntentPrediction:
+    by_intent: dict[str, float] = {}
+    best_category, best_category_p = "", -1.0
+    for label, p in zip(labels, probs, strict=True):
+        intent, category = _intent_of(label)
+        by_intent[intent] = by_intent.get(intent, 0.0) + float(p)
+        if category and p > best_category_p:
+            best_category, best_category_p = category, float(p)
+    intent = max(by_intent, key=by_intent.__getitem__)
+    confidence = min(1.0, by_intent[intent])
+    return IntentPrediction(
+        intent=intent,
+        category=best_category if intent == Intent.CUSTOMER_SERVICE else "",
+        confidence=round(confidence, 4),
+        unsure=confidence < threshold,
+    )
+
+
+# ----------------------------------------------------------------------------- examples
+
+
+def shipped_examples(path: Path = SHIPPED_FILE) -> list[tuple[str, str, str]]:
+    """(text, intent, category) rows of the shipped TSV, checked against the model's choices."""
+    intents, categories = set(Intent.values), set(ServiceCategory.values)
+    rows = []
+    with path.open(newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle, delimiter="\t"), start=2):
+            text, intent, category = row["text"].strip(), row["intent"], row.get("category") or ""
+            if intent not in intents or (category and category not in categories):
+                raise ValueError(f"{path}:{line}: unknown intent/category {intent!r}/{category!r}")
+            if (intent == Intent.CUSTOMER_SERVICE) != bool(category):
+                raise ValueError(f"{path}:{line}: a category goes with customer_service, and only there")
+            rows.append((text, intent, category))
+    return rows
+
+
+def intent_examples_load(*, path: Path = SHIPPED_FILE) -> dict[str, int]:
+    """Make the shipped rows of IntentExample equal the file (merchandisers' rows are left alone)."""
+    rows = set(shipped_examples(path))
+    with transaction.atomic():
+        existing = {
+            (t, i, c): pk
+            for pk, t, i, c in IntentExample.objects.filter(source=IntentExample.Source.SHIPPED).values_list(
+                "pk", "text", "intent", "category"
+            )
+        }
+        stale = [pk for key, pk in existing.items() if key not in rows]
+        IntentExample.objects.filter(pk__in=stale).delete()
+        new = [
+            IntentExample(text=t, intent=i, category=c, source=IntentExample.Source.SHIPPED)
+            for t, i, c in sorted(rows - existing.keys())
+        ]
+        # A merchandiser may already have the same row: theirs stays, the shipped copy is skipped.
+        created = IntentExample.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    return {"file": len(rows), "created": len(created), "deleted": len(stale), "unchanged": len(rows) - len(new)}
+
+
+def _training_rows() -> list[tuple[str, str, str]]:
+    rows = list(IntentExample.objects.values_list("text", "intent", "category"))
+    return rows or shipped_examples()
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def _fit(vectors: np.ndarray, labels: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=REGULARISATION_C, max_iter=2000, class_weight="balanced")
+    model.fit(vectors, labels)
+    return [str(c) for c in model.classes_], model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+
+
+def _choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
+    """The threshold that maximises right answers minus WRONG_ANSWER_COST × wrong ones (asking scores 0)."""
+    best_t, best_score = THRESHOLD_RANGE[0], -np.inf
+    for t in np.arange(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1e-9, 0.01):
+        answered = confidences >= t
+        score = (answered & correct).sum() - WRONG_ANSWER_COST * (answered & ~correct).sum()
+        if score > best_score + 1e-9:
+            best_t, best_score = float(t), score
+    return round(best_t, 2)
+
+
+def _cross_validate(vectors: np.ndarray, labels: list[str], folds: int = 5) -> dict:
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array(labels)
+    smallest = min(Counter(labels).values())
+    folds = max(2, min(folds, smallest))
+    confidences = np.zeros(len(y))
+    intent_right = np.zeros(len(y), dtype=bool)
+    label_right = np.zeros(len(y), dtype=bool)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(vectors, y):
+        names, weights, bias = _fit(vectors[train], list(y[train]))
+        head = Head(names, weights, bias, threshold=0.0)
+        for i, prediction in zip(test, head.predict(vectors[test]), strict=True):
+            want_intent, want_category = _intent_of(y[i])
+            confidences[i] = prediction.confidence
+            intent_right[i] = prediction.intent == want_intent
+            label_right[i] = intent_right[i] and prediction.category == want_category
+    threshold = _choose_threshold(confidences, intent_right)
+    answered = confidences >= threshold
+    return {
+        "folds": folds,
+        "intent_accuracy": round(float(intent_right.mean()), 4),
+        "label_accuracy": round(float(label_right.mean()), 4),
+        "threshold": threshold,
+        "unsure_share": round(float((~answered).mean()), 4),
+        "accuracy_when_sure": round(float(intent_right[answered].mean()) if answered.any() else 0.0, 4),
+    }
+
+
+def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tuple[Head, dict]:
+    started = time.perf_counter()
+    texts = [t for t, _, _ in rows]
+    labels = [_label(i, c) for _, i, c in rows]
+    vectors = embedding.encode(texts)
+    report: dict = {"examples": len(rows), "per_label": dict(sorted(Counter(labels).items())), "C": REGULARISATION_C}
+    threshold = DEFAULT_THRESHOLD
+    if cross_validate and len(set(labels)) > 1:
+        report["cross_validation"] = _cross_validate(vectors, labels)
+        threshold = report["cross_validation"]["threshold"]
+    names, weights, bias = _fit(vectors, labels)
+    report["threshold"] = threshold
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    return Head(names, weights, bias, threshold), report
+
+
+def intent_train(*, save: bool = True) -> IntentClassifier:
+    """Train on every IntentExample (the shipped file when there are none) and store the classifier.
+
+    Returns the IntentClassifier: saved (the newest, which every process picks up within
+    RECHECK_SECONDS; this one at once) or, with ``save=False``, unsaved, its ``report`` filled.
+    """
+    rows = _training_rows()
+    head, report = _train_head(rows, cross_validate=True)
+    classifier = IntentClassifier(
+        examples=len(rows), embedding_model=embedding.model_name(), blob=head.to_bytes(), report=report
+    )
+    if save:
+        classifier.save()
+        _use(classifier.pk, head)
+    return classifier
+
+
+# ----------------------------------------------------------------------------- prediction
+
+_lock = threading.Lock()
+_state: dict = {"id": None, "head": None, "checked": -np.inf}
+
+
+def _use(classifier_id: int | None, head: Head) -> None:
+    with _lock:
+        _state.update(id=classifier_id, head=head, checked=time.monotonic())
+
+
+def reset_cache() -> None:
+    """Forget the loaded head: the next call reads the newest classifier from the database."""
+    with _lock:
+        _state.update(id=None, head=None, checked=-np.inf)
+
+
+def current_head() -> Head:
+    """The newest stored head (re-checked at most every RECHECK_SECONDS), or one fitted on the shipped file."""
+    now = time.monotonic()
+    head = _state["head"]
+    if head is not None and now - _state["checked"] < RECHECK_SECONDS:
+        return head
+    model = embedding.model_name()
+    newest = (
+        IntentClassifier.objects.filter(embedding_model=model)
+        .order_by("-trained_at", "-pk")
+        .values_list("pk", flat=True)
+    ).first()
+    if head is not None and newest == _state["id"]:
+        _state["checked"] = now
+        return head
+    with _lock:
+        if newest is not None:
+            blob = IntentClassifier.objects.values_list("blob", flat=True).get(pk=newest)
+            head = Head.from_bytes(blob)
+        elif _state["head"] is not None and _state["id"] is None:
+            head = _state["head"]  # the fallback fitted earlier: still nothing stored
+        else:
+            logger.warning("no intent classifier stored for %s: fitting one on the shipped examples", model)
+            head, _ = _train_head(shipped_examples(), cross_validate=False)
+        _state.update(id=newest, head=head, checked=time.monotonic())
+        return head
+
+
+def classify(text: str) -> IntentPrediction:
+    """The intent (and service category) of one shopper message."""
+    head = current_head()
+    if not text.strip():
+        return IntentPrediction(intent=Intent.CHIT_CHAT.value, category="", confidence=0.0, unsure=True)
+    from recommend.search.retrieval import query_vector
+
+    return head.predict(query_vector(text)[None, :])[0]
+
+
+def classify_many(texts: list[str], *, batch_size: int | None = None) -> list[IntentPrediction]:
+    """``classify`` for many texts at once (one batched encode, no cache): for evaluation."""
+    head = current_head()
+    return head.predict(embedding.encode(texts, batch_size=batch_size))
