@@ -32,6 +32,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from assistant import answers, compare, faq, intents, llm, references
 from assistant.models import Intent, ServiceCategory
 from catalog.models import Product
 from profiles.models import Shopper
@@ -148,8 +149,6 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     if HUMAN_RE.search(turn.text):
         return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
 
-    from assistant import intents  # wt-d's classifier
-
     prediction = intents.classify(turn.text)
     confidence = float(prediction.confidence)
     if prediction.unsure:
@@ -174,7 +173,6 @@ def grounded(reply: Reply) -> Reply:
     """Let the optional LLM reword a reply that rests on cited facts, given only those facts."""
     if not reply.citations:
         return reply
-    from assistant import llm  # wt-f's client; returns the text unchanged when no LLM is configured
 
     reply.text = llm.rephrase(text=reply.text, grounding=[str(c["text"]) for c in reply.citations])
     return reply
@@ -440,13 +438,11 @@ def _ordinal_product(text: str, shown: list[Product]) -> Product | None:
 
 
 def _resolve(text: str, shown: list[Product], *, limit: int) -> list[Product]:
-    from assistant import references  # wt-f's resolver: ordinals against shown products, names, "A vs B"
 
     return list(references.resolve_products(text, shown=shown, limit=limit))
 
 
 def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
-    from assistant import answers  # wt-f's grounded answers
 
     product = None
     if _ordinal_product(turn.text, shown) is not None or turn.page_product is None:
@@ -475,7 +471,6 @@ def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Produc
 
 
 def _comparison(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
-    from assistant import compare  # wt-f's comparison table
 
     products = _resolve(turn.text, shown, limit=MAX_COMPARED)
     focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
@@ -528,7 +523,6 @@ def _citation(citation: Any) -> dict[str, Any]:
 
 
 def _customer_service(turn: TurnInput, category: str, confidence: float) -> Reply:
-    from assistant import faq
 
     match = faq.faq_best(turn.text, category=category)
     parts: list[str] = []

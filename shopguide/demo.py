@@ -78,6 +78,10 @@ def prepare() -> tuple[str, str]:
     # Recommendations read precomputed signals: item neighbours and trending now (seconds), the graph
     # vectors by the worker once it is up (about a minute on the demo) when none were trained yet.
     call_command("train_recommendations")
+    # The assistant: shipped FAQ entries (embedded now: a few dozen) and intent examples; the classifier
+    # trains itself from them on first use when none was trained yet.
+    call_command("load_faq", embed=True)
+    call_command("load_intent_examples")
     from profiles.models import ProductGraphVector
     from profiles.tasks import train_graph_embeddings
 
