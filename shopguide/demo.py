@@ -82,6 +82,12 @@ def prepare() -> tuple[str, str]:
     # trains itself from them on first use when none was trained yet.
     call_command("load_faq", embed=True)
     call_command("load_intent_examples")
+    from assistant.models import IntentClassifier
+    from shopguide.embedding import model_name
+
+    if not IntentClassifier.objects.filter(embedding_model=model_name()).exists():
+        log("training the intent classifier on the shipped examples (about a minute, once)")
+        call_command("train_intents")
     from profiles.models import ProductGraphVector
     from profiles.tasks import train_graph_embeddings
 
