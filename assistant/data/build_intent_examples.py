@@ -1766,6 +1766,76 @@ for text in expand(PQ_DEICTIC, PQ_DEICTIC_SLOTS, 450):
     _pq3.add(text.format(**{k: pick(v) for k, v in PQ_DEICTIC_SLOTS.items()}) if "{" in text else text)
 add("product_question", "", sorted(_pq3))
 
+# The contrast with questions about the world: the same shapes, asked about "this" item.
+PQ_THIS = [
+    "how is this made?",
+    "where is this made?",
+    "where does this go?",
+    "where does this part go?",
+    "is this legal in {state}?",
+    "does this really {work}?",
+    "what does this do?",
+    "what is this used for?",
+    "can {animals} use this?",
+    "is this safe for {animals}?",
+    "can i use this on my {animals}?",
+    "is this toxic to {animals}?",
+    "will {animals} like this?",
+    "does this contain {substance}?",
+    "is this {judgement}?",
+    "is this for {who}?",
+    "is this popular?",
+    "how old is this model?",
+    "when did this come out?",
+    "who designed this?",
+    "what year is this model from?",
+    "is this the {year} version?",
+    "does this have {substance} in it?",
+    "what are these made from?",
+    "how are these packaged?",
+    "what is the {measure} on these?",
+    "do these {verb}?",
+    "are these {judgement}?",
+    "how long will this last?",
+    "how long do these last?",
+    "is this one {judgement} for {who}?",
+    "will this {work} for {who}?",
+    "does this come in a {pack}?",
+    "how many come in a {pack}?",
+    "what's in the {pack}?",
+    "is the {pack} sealed?",
+    "is this item {ship}?",
+    "would this work for {who}?",
+    "can it be used by {who}?",
+    "would you recommend this for {who}?",
+    "how well does this {work}?",
+]
+PQ_THIS_SLOTS = {
+    "state": ["california", "new york", "the uk", "canada", "my state"],
+    "work": ["work", "help", "clean well", "keep things cold", "stay charged", "block the sun", "fit well"],
+    "animals": ["dogs", "cats", "puppies", "rabbits", "horses", "birds"],
+    "substance": ["latex", "sugar", "caffeine", "lead", "alcohol", "gluten", "nuts", "fragrance", "parabens"],
+    "judgement": ["legit", "authentic", "worth it", "durable", "safe", "good quality", "easy to use", "fragile"],
+    "who": [
+        "a beginner",
+        "kids",
+        "seniors",
+        "a 2 year old",
+        "left handed people",
+        "tall people",
+        "teens",
+        "a small apartment",
+        "professional use",
+        "a gift",
+    ],
+    "year": ["2019", "2021", "2023", "newest", "older"],
+    "measure": MEASURES,
+    "verb": PQ2_SLOTS["verb"],
+    "pack": ["box", "set", "bundle", "package", "pack"],
+    "ship": ["free shipping", "eligible for prime", "shipped from the us", "new or refurbished"],
+}
+add("product_question", "", expand(PQ_THIS, PQ_THIS_SLOTS, 350))
+
 # ----------------------------------------------------------------------------- comparison
 
 PAIRS = [
@@ -2448,6 +2518,68 @@ for _group, phrases in OOS.items():
         oos_rows.add(typo(casing(pick(OOS_PREFIX) + p), 0.15))
 add("out_of_scope", "", sorted(oos_rows))
 add("out_of_scope", "", expand(TRIVIA_TEMPLATES, TRIVIA_SLOTS, 450))
+# Yes/no and opinion questions about the world (not about an item on the page): they look like
+# product questions, but their subject is a fact, a place, a habit or a field.
+WORLD_YES_NO = [
+    "is {concept} {judgement}",
+    "is it true that {claim}",
+    "does {practice} really work",
+    "is {substance} addictive",
+    "is {substance} bad for you",
+    "do {animals} eat {food}",
+    "can {animals} {ability}",
+    "are {animals} dangerous",
+    "is {place} safe to visit",
+    "is {place} a democracy",
+    "is the {business} open today",
+    "does the {business} have {service}",
+    "where does the {fluid} go in my car",
+    "where is the {carpart} on a car",
+    "is {topic} finalized yet",
+    "is {disease} genetic",
+    "is {disease} contagious",
+    "what causes {disease}",
+    "what is {field}",
+    "what does a {job} do",
+    "how do i become a {job}",
+    "what side has the advantage in {game}",
+    "what's the most popular {thing} in {year}",
+    "what are the best {thing}s of {year}",
+    "which {thing} is the most popular",
+    "are there any good {media} coming out",
+    "how is {material} made",
+    "why is {concept} important",
+    "are {things} and {things} any different",
+]
+WORLD_SLOTS = {
+    **TRIVIA_SLOTS,
+    "judgement": ["legal", "real", "dangerous", "a good idea", "overrated", "important", "fair", "ethical"],
+    "claim": [
+        "we only use 10% of our brain",
+        "lightning never strikes twice",
+        "goldfish forget in seconds",
+        "coffee stunts growth",
+        "the great wall is visible from space",
+    ],
+    "practice": ["hypnosis", "acupuncture", "intermittent fasting", "meditation", "a juice cleanse"],
+    "substance": ["nicotine", "sugar", "caffeine", "alcohol", "marijuana", "social media"],
+    "food": ["meat", "bread", "grass", "fruit", "insects"],
+    "ability": ["see in color", "swim", "recognize faces", "feel pain", "talk"],
+    "business": ["bank", "post office", "dmv", "library", "pharmacy", "city hall"],
+    "service": ["a notary", "free parking", "a drive through", "an atm", "wifi"],
+    "fluid": ["power steering fluid", "coolant", "brake fluid", "windshield washer fluid", "engine oil"],
+    "carpart": ["dipstick", "fuse box", "spare tire", "air filter", "battery"],
+    "disease": ["autism", "diabetes", "the flu", "asthma", "alzheimer's", "measles"],
+    "field": ["naval engineering", "philosophy", "data science", "economics", "architecture", "linguistics"],
+    "job": ["architect", "nurse", "pilot", "lawyer", "software engineer", "teacher"],
+    "game": ["chess", "go", "checkers", "poker"],
+    "thing": ["dog breed", "baby name", "car", "programming language", "song", "video game", "crypto"],
+    "year": ["2018", "2019", "2020", "the 90s", "history"],
+    "media": ["movies", "tv shows", "books", "albums", "video games"],
+    "material": ["glue", "glass", "paper", "steel", "cheese", "plastic"],
+    "things": ["white eggs", "brown eggs", "frogs", "toads", "alligators", "crocodiles", "weather", "climate"],
+}
+add("out_of_scope", "", expand(WORLD_YES_NO, WORLD_SLOTS, 320))
 
 
 def main() -> None:
