@@ -16,6 +16,7 @@ A call is one cached query embedding (Redis, shared with search) and two small m
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import logging
@@ -179,6 +180,18 @@ def _fingerprint(rows: list[tuple[str, str, str]]) -> str:
 # ----------------------------------------------------------------------------- training
 
 
+_vectors: dict[tuple[str, str], np.ndarray] = {}  # (model, text) -> vector: retraining encodes only new texts
+
+
+def _example_vectors(texts: list[str]) -> np.ndarray:
+    model = embedding.model_name()
+    missing = list(dict.fromkeys(t for t in texts if (model, t) not in _vectors))
+    if missing:
+        for text, vector in zip(missing, embedding.encode(missing), strict=True):
+            _vectors[(model, text)] = vector
+    return np.vstack([_vectors[(model, t)] for t in texts])
+
+
 def _fit(vectors: np.ndarray, labels: list[str], *, threshold: float = DEFAULT_THRESHOLD) -> Head:
     import warnings
 
@@ -237,9 +250,8 @@ def _cross_validate(vectors: np.ndarray, labels: list[str], folds: int = 5) -> d
 
 def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tuple[Head, dict]:
     started = time.perf_counter()
-    texts = [t for t, _, _ in rows]
     labels = [_label(i, c) for _, i, c in rows]
-    vectors = embedding.encode(texts)
+    vectors = _example_vectors([t for t, _, _ in rows])
     report: dict = {
         "examples": len(rows),
         "per_label": dict(sorted(Counter(labels).items())),
@@ -317,13 +329,18 @@ def current_head() -> Head:
         if newest is not None:
             blob = IntentClassifier.objects.values_list("blob", flat=True).get(pk=newest)
             head = Head.from_bytes(blob)
-        elif _state["head"] is not None and _state["id"] is None:
-            head = _state["head"]  # the fallback fitted earlier: still nothing stored
         else:
-            logger.warning("no intent classifier stored for %s: fitting one on the shipped examples", model)
-            head, _ = _train_head(shipped_examples(), cross_validate=False)
+            head = _fallback_head(model)
         _state.update(id=newest, head=head, checked=time.monotonic())
         return head
+
+
+@functools.cache
+def _fallback_head(model: str) -> Head:
+    """Fitted once per process, when no classifier is stored yet (a fresh install, the tests)."""
+    logger.warning("no intent classifier stored for %s: fitting one on the shipped examples", model)
+    head, _ = _train_head(shipped_examples(), cross_validate=False)
+    return head
 
 
 def classify(text: str) -> IntentPrediction:
