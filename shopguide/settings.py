@@ -124,6 +124,7 @@ CELERY_TASK_ROUTES = {
     "profiles.tasks.train_*": {"queue": "training"},
     "profiles.tasks.*": {"queue": "profiles"},
     "recommend.tasks.train_*": {"queue": "training"},
+    "assistant.tasks.train_*": {"queue": "training"},
 }
 CELERY_QUEUES_ALL = ("default", "embeddings", "profiles", "training")
 

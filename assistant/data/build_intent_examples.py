@@ -1766,6 +1766,156 @@ for text in expand(PQ_DEICTIC, PQ_DEICTIC_SLOTS, 450):
     _pq3.add(text.format(**{k: pick(v) for k, v in PQ_DEICTIC_SLOTS.items()}) if "{" in text else text)
 add("product_question", "", sorted(_pq3))
 
+# The contrast with questions about the world: the same shapes, asked about "this" item.
+PQ_THIS = [
+    "how is this made?",
+    "where is this made?",
+    "where does this go?",
+    "where does this part go?",
+    "is this legal in {state}?",
+    "does this really {work}?",
+    "what does this do?",
+    "what is this used for?",
+    "can {animals} use this?",
+    "is this safe for {animals}?",
+    "can i use this on my {animals}?",
+    "is this toxic to {animals}?",
+    "will {animals} like this?",
+    "does this contain {substance}?",
+    "is this {judgement}?",
+    "is this for {who}?",
+    "is this popular?",
+    "how old is this model?",
+    "when did this come out?",
+    "who designed this?",
+    "what year is this model from?",
+    "is this the {year} version?",
+    "does this have {substance} in it?",
+    "what are these made from?",
+    "how are these packaged?",
+    "what is the {measure} on these?",
+    "do these {verb}?",
+    "are these {judgement}?",
+    "how long will this last?",
+    "how long do these last?",
+    "is this one {judgement} for {who}?",
+    "will this {work} for {who}?",
+    "does this come in a {pack}?",
+    "how many come in a {pack}?",
+    "what's in the {pack}?",
+    "is the {pack} sealed?",
+    "is this item {ship}?",
+    "would this work for {who}?",
+    "can it be used by {who}?",
+    "would you recommend this for {who}?",
+    "how well does this {work}?",
+]
+PQ_THIS_SLOTS = {
+    "state": ["california", "new york", "the uk", "canada", "my state"],
+    "work": ["work", "help", "clean well", "keep things cold", "stay charged", "block the sun", "fit well"],
+    "animals": ["dogs", "cats", "puppies", "rabbits", "horses", "birds"],
+    "substance": ["latex", "sugar", "caffeine", "lead", "alcohol", "gluten", "nuts", "fragrance", "parabens"],
+    "judgement": ["legit", "authentic", "worth it", "durable", "safe", "good quality", "easy to use", "fragile"],
+    "who": [
+        "a beginner",
+        "kids",
+        "seniors",
+        "a 2 year old",
+        "left handed people",
+        "tall people",
+        "teens",
+        "a small apartment",
+        "professional use",
+        "a gift",
+    ],
+    "year": ["2019", "2021", "2023", "newest", "older"],
+    "measure": MEASURES,
+    "verb": PQ2_SLOTS["verb"],
+    "pack": ["box", "set", "bundle", "package", "pack"],
+    "ship": ["free shipping", "eligible for prime", "shipped from the us", "new or refurbished"],
+}
+add("product_question", "", expand(PQ_THIS, PQ_THIS_SLOTS, 350))
+
+# Spare parts and accessories for the item, how it compares to what the shopper knows, how hard it is
+# to use, what it does; and, as shoppers often do, two questions in one message.
+PQ_MORE = [
+    "are replacement {part}s available?", "are additional {unit} available to purchase?",
+    "can i buy just the {part}?", "i broke the {part}, can i buy a new one?", "is there a {acc} available for this?",
+    "where can i get a replacement {part}?", "do you sell a {acc} for this {noun}?", "does it need a {acc}?",
+    "is this similar to {other}?", "is this like {other} or completely different?", "how is this different from {other}?",
+    "how hard is this to {action4}?", "is it too difficult for a {age} year old?", "is it easy to {action4}?",
+    "does it have a {function} function?", "can it {function2}?", "what can it do?", "what do the {marks} on the side mean?",
+    "do you need an app to use it?", "does it work on its own or do i need to {action4} it?",
+    "can i use this {noun} in {country}?", "will this work in {country}?", "i'm allergic to {substance}, is this ok?",
+    "how long can i store them?", "does it go bad?", "do they expire?", "is {person} the author?",
+    "who is the author?", "who is the manufacturer?", "have people had problems with it {problem}?",
+    "does it {problem} easily?", "do both {port}s work at the same time?", "can it charge two {device}s at once?",
+    "will i be able to {action4} it by myself?", "is it a {thing1} or a {thing2}?",
+]
+PQ_MORE_SLOTS = {**PQ2_SLOTS, **PQ_DEICTIC_SLOTS,
+    "acc": ["cover", "case", "stand", "wall mount", "charger", "carrying bag", "remote", "replacement filter"],
+    "other": ["the older model", "the one my friend has", "the dyson", "the mattel version", "pandemic",
+              "the original", "the 2020 version", "the store brand"],
+    "action4": ["fly", "assemble", "set up", "use", "put together", "program", "clean", "operate", "carry"],
+    "function": ["follow me", "auto shut off", "timer", "night", "eco", "memory", "auto focus", "shuffle"],
+    "function2": ["play music", "record video", "connect to wifi", "speak spanish", "fold up", "heat and cool"],
+    "marks": ["numbers", "symbols", "lights", "markings", "letters"],
+    "country": ["india", "europe", "japan", "the uk", "australia", "brazil"],
+    "substance": ["latex", "nickel", "wool", "nuts", "soy", "fragrance"],
+    "person": ["john smith", "the illustrator", "steve percy", "jane austen"],
+    "problem": ["tipping over", "breaking", "leaking", "overheating", "falling apart", "losing signal"],
+    "port": ["usb port", "outlet", "speaker", "charger slot"],
+    "device": ["ipads", "phones", "laptops", "controllers"],
+    "thing1": ["puzzle", "book", "single", "kit"],
+    "thing2": ["board game", "box set", "pair", "finished product"],
+}
+_pq5: set[str] = set()
+for text in expand(PQ_MORE, PQ_MORE_SLOTS, 450):
+    _pq5.add(text.format(**{k: pick(v) for k, v in PQ_DEICTIC_SLOTS.items()}) if "{" in text else text)
+add("product_question", "", sorted(_pq5))
+_singles = [t for t, i, _ in ROWS if i == "product_question" and len(t) < 60]
+_joined: set[str] = set()
+for _ in range(300):
+    a, b = rng.sample(_singles, 2)
+    _joined.add(f"{a.rstrip('?.! ')}? {pick(['', 'also ', 'and ', 'and if so, ', 'or '])}{b}")
+add("product_question", "", sorted(_joined))
+
+# Requests that use the same feature words as product questions, but ask for an item to be found.
+SEARCH_FEATURES = [
+    "i am looking for a {noun} that is {prop}", "i want to buy a {noun} that is {prop} and {prop2}",
+    "i need a {prop} {noun} with a {part}", "i'm looking for a {noun} with {tech}", "find me a {noun} that supports {tech}",
+    "i would like a {color} {noun} that is {prop}", "i want a {noun} which is {prop}, in {color}",
+    "i need a {noun} that fits {fit}", "looking for a {noun} that will fit {fit}", "find a {prop} {noun} for {use2}",
+    "i am interested in a {noun} that has {feature}", "i'd like to find a {noun} with {feature}",
+    "im looking to buy a {noun}. it should be {prop} and {measure2}", "i need a replacement {part} for my {noun}",
+    "i need a new {noun}, mine broke. something {prop}", "can you find me a {noun} made of {material}",
+    "can you direct me to a {noun} that's {prop}", "search for {prop} {noun} in {color}",
+    "i want {food} that is {diet}", "i am looking for {food} with {flavor} flavor", "find {diet} {food}",
+    "i need {beauty} for {skin}", "i am looking for {beauty} that is {diet2}", "order me some {diet} {food}",
+    "buy me a {noun} for my {room}", "find a {noun} for my {room} with a {part}",
+    "i want a {poster} of {scene} that is {size2}", "looking for a {size2} {poster} with {scene}",
+]
+SEARCH_FEATURE_SLOTS = {**PQ_MORE_SLOTS,
+    "feature": ["batteries included", "a long cord", "a remote control", "free shipping", "a lifetime warranty",
+                "a carrying case", "two usb ports", "a built in timer", "led lights", "a lid"],
+    "measure2": ["about 12 inches tall", "under 5 pounds", "at least 50ft long", "size 11", "36x54 inches",
+                 "8x6.5ft", "queen size", "full size", "2 pack"],
+    "food": ["barbecue sauce", "tuna", "beef jerky", "crisps", "gummies", "cookies", "green tea", "protein bars",
+             "coffee pods", "pasta", "olive oil", "granola", "hot sauce", "almond milk"],
+    "diet": ["gluten free", "sugar free", "low carb", "dairy free", "vegan", "organic", "keto", "non gmo",
+             "high protein", "low sodium"],
+    "flavor": ["mesquite", "jalapeno", "vanilla", "lemon", "chocolate", "cinnamon", "garlic", "strawberry"],
+    "beauty": ["moisturizer", "hair mask", "shampoo", "face serum", "lip balm", "eye cream", "sunscreen",
+               "hair filling fibers", "body wash", "nail polish"],
+    "skin": ["dry skin", "oily skin", "sensitive skin", "curly hair", "damaged hair", "acne", "dark circles"],
+    "diet2": ["cruelty free", "paraben free", "fragrance free", "long lasting", "easy to apply", "natural"],
+    "room": ["living room", "bedroom", "kitchen", "bathroom", "office", "nursery", "garage", "patio"],
+    "poster": ["poster", "backdrop", "mural", "canvas print", "wall art", "photo background"],
+    "scene": ["a green forest", "marine animals", "a city skyline", "mountains", "flowers", "space", "the beach"],
+    "size2": ["high resolution", "12x10ft", "easy to hang", "framed", "large", "vinyl", "36 inch"],
+}
+add("product_search", "", expand(SEARCH_FEATURES, SEARCH_FEATURE_SLOTS, 900))
+
 # ----------------------------------------------------------------------------- comparison
 
 PAIRS = [
@@ -2448,6 +2598,68 @@ for _group, phrases in OOS.items():
         oos_rows.add(typo(casing(pick(OOS_PREFIX) + p), 0.15))
 add("out_of_scope", "", sorted(oos_rows))
 add("out_of_scope", "", expand(TRIVIA_TEMPLATES, TRIVIA_SLOTS, 450))
+# Yes/no and opinion questions about the world (not about an item on the page): they look like
+# product questions, but their subject is a fact, a place, a habit or a field.
+WORLD_YES_NO = [
+    "is {concept} {judgement}",
+    "is it true that {claim}",
+    "does {practice} really work",
+    "is {substance} addictive",
+    "is {substance} bad for you",
+    "do {animals} eat {food}",
+    "can {animals} {ability}",
+    "are {animals} dangerous",
+    "is {place} safe to visit",
+    "is {place} a democracy",
+    "is the {business} open today",
+    "does the {business} have {service}",
+    "where does the {fluid} go in my car",
+    "where is the {carpart} on a car",
+    "is {topic} finalized yet",
+    "is {disease} genetic",
+    "is {disease} contagious",
+    "what causes {disease}",
+    "what is {field}",
+    "what does a {job} do",
+    "how do i become a {job}",
+    "what side has the advantage in {game}",
+    "what's the most popular {thing} in {year}",
+    "what are the best {thing}s of {year}",
+    "which {thing} is the most popular",
+    "are there any good {media} coming out",
+    "how is {material} made",
+    "why is {concept} important",
+    "are {things} and {things} any different",
+]
+WORLD_SLOTS = {
+    **TRIVIA_SLOTS,
+    "judgement": ["legal", "real", "dangerous", "a good idea", "overrated", "important", "fair", "ethical"],
+    "claim": [
+        "we only use 10% of our brain",
+        "lightning never strikes twice",
+        "goldfish forget in seconds",
+        "coffee stunts growth",
+        "the great wall is visible from space",
+    ],
+    "practice": ["hypnosis", "acupuncture", "intermittent fasting", "meditation", "a juice cleanse"],
+    "substance": ["nicotine", "sugar", "caffeine", "alcohol", "marijuana", "social media"],
+    "food": ["meat", "bread", "grass", "fruit", "insects"],
+    "ability": ["see in color", "swim", "recognize faces", "feel pain", "talk"],
+    "business": ["bank", "post office", "dmv", "library", "pharmacy", "city hall"],
+    "service": ["a notary", "free parking", "a drive through", "an atm", "wifi"],
+    "fluid": ["power steering fluid", "coolant", "brake fluid", "windshield washer fluid", "engine oil"],
+    "carpart": ["dipstick", "fuse box", "spare tire", "air filter", "battery"],
+    "disease": ["autism", "diabetes", "the flu", "asthma", "alzheimer's", "measles"],
+    "field": ["naval engineering", "philosophy", "data science", "economics", "architecture", "linguistics"],
+    "job": ["architect", "nurse", "pilot", "lawyer", "software engineer", "teacher"],
+    "game": ["chess", "go", "checkers", "poker"],
+    "thing": ["dog breed", "baby name", "car", "programming language", "song", "video game", "crypto"],
+    "year": ["2018", "2019", "2020", "the 90s", "history"],
+    "media": ["movies", "tv shows", "books", "albums", "video games"],
+    "material": ["glue", "glass", "paper", "steel", "cheese", "plastic"],
+    "things": ["white eggs", "brown eggs", "frogs", "toads", "alligators", "crocodiles", "weather", "climate"],
+}
+add("out_of_scope", "", expand(WORLD_YES_NO, WORLD_SLOTS, 320))
 
 
 def main() -> None:

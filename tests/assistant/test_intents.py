@@ -1,0 +1,179 @@
+"""The intent classifier with the real model and the real database: what a shopper's message is about."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assistant import intents
+from assistant.models import IntentClassifier, IntentExample
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _fresh_head(embedding_model):
+    """Each test starts from what is stored (nothing: the head fitted on the shipped file)."""
+    intents.reset_cache()
+    yield
+    intents.reset_cache()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "category"),
+    [
+        ("i need running shoes under 80", "product_search", ""),
+        ("looking for a waterproof jacket for my son", "product_search", ""),
+        ("is this waterproof?", "product_question", ""),
+        ("does the latch come in white?", "product_question", ""),
+        ("will it fit a 15 inch laptop", "product_question", ""),
+        ("which is better for trail running, the Norvik or the Alpina?", "comparison", ""),
+        ("what's the difference between these two", "comparison", ""),
+        ("where is my order 48213", "customer_service", "ORDER"),
+        ("I want my money back for the broken kettle", "customer_service", "REFUND"),
+        ("how do i reset my password", "customer_service", "ACCOUNT"),
+        ("what payment methods do you accept", "customer_service", "PAYMENT"),
+        ("please unsubscribe me from your newsletter", "customer_service", "NEWSLETTER"),
+        ("let me talk to a real person", "customer_service", "CONTACT"),
+        ("I need to change the delivery address of my order", "customer_service", "SHIPPING_ADDRESS"),
+        ("hello there", "chit_chat", ""),
+        ("thanks a lot, bye", "chit_chat", ""),
+        ("what's the weather in paris tomorrow", "out_of_scope", ""),
+        ("book me a flight to rome", "out_of_scope", ""),
+    ],
+)
+@pytest.mark.django_db
+def test_typical_messages_are_classified(text, intent, category):
+    prediction = intents.classify(text)
+
+    assert (prediction.intent, prediction.category) == (intent, category)
+    assert 0.0 <= prediction.confidence <= 1.0
+    assert not prediction.unsure
+
+
+@pytest.mark.django_db
+def test_nonsense_is_unsure():
+    for text in ["asdf qwer zxcv", "   "]:
+        prediction = intents.classify(text)
+        assert prediction.unsure, text
+        assert prediction.category == "" or prediction.intent == "customer_service"
+
+
+@pytest.mark.django_db
+def test_a_merchandiser_example_changes_the_prediction_after_retraining():
+    call_command("load_intent_examples")
+    question = "tell me about glimmerpass"
+    assert intents.classify(question).intent != "customer_service"
+
+    for text in [
+        "what is glimmerpass",
+        "how do i join glimmerpass",
+        "cancel my glimmerpass membership",
+        "is glimmerpass included in my account",
+        "glimmerpass benefits",
+        "tell me more about the glimmerpass program",
+    ]:
+        IntentExample.objects.create(text=text, intent="customer_service", category="ACCOUNT")
+    classifier = intents.intent_train()
+
+    assert IntentClassifier.objects.latest() == classifier
+    assert classifier.examples == IntentExample.objects.count()
+    assert classifier.report["cross_validation"]["intent_accuracy"] > 0.8
+    assert 0.3 <= classifier.report["threshold"] <= 0.8
+    prediction = intents.classify(question)
+    assert (prediction.intent, prediction.category) == ("customer_service", "ACCOUNT")
+    # Another process (a fresh cache) reads the same classifier from the database.
+    intents.reset_cache()
+    assert intents.classify(question).category == "ACCOUNT"
+
+
+@pytest.mark.django_db
+def test_loading_the_shipped_examples_is_idempotent():
+    call_command("load_intent_examples")
+    count = IntentExample.objects.filter(source=IntentExample.Source.SHIPPED).count()
+    call_command("load_intent_examples")
+
+    assert count == len(set(intents.shipped_examples())) > 500
+    assert IntentExample.objects.filter(source=IntentExample.Source.SHIPPED).count() == count
+
+
+def _write_dir(root, *, skip=None):
+    data = root / "dev"
+    data.mkdir()
+    files = {
+        "bitext.tsv": "text\tintent\tcategory\nwhere is my order 1234\ttrack_order\tORDER\n"
+        "i want a refund\tget_refund\tREFUND\nwhat's the weather like\tweird\tDELIVERY\n",
+        "product_questions.tsv": "text\nis this waterproof?\ndoes it come in black?\n",
+        "shopping_requests.tsv": "text\ni need running shoes under 80\ni am looking for a red dress\n",
+        "clinc150.tsv": "text\tintent\nwhat's the weather today\tweather\nhow do i unclog a drain\toos\n"
+        "hello there\tgreeting\nthank you so much\tthank_you\n",
+    }
+    for name, text in files.items():
+        if name != skip:
+            (data / name).write_text(text)
+    (root / "clinc150_domains.json").write_text(
+        json.dumps({"utility": ["weather"], "small_talk": ["greeting", "thank_you"]})
+    )
+    return data
+
+
+@pytest.mark.django_db
+def test_evaluate_intents_reports_the_metrics(tmp_path, capsys):
+    call_command("evaluate_intents", str(_write_dir(tmp_path)), "--json")
+
+    lines = capsys.readouterr().out.strip().splitlines()
+    metrics = json.loads(lines[-1])
+    assert set(metrics) == {
+        "bitext_category_accuracy",
+        "product_question_recall",
+        "shopping_request_recall",
+        "clinc_oos_recall",
+        "clinc_smalltalk_recall",
+    }
+    assert metrics["bitext_category_accuracy"] == pytest.approx(2 / 3, abs=0.01)
+    assert metrics["product_question_recall"] == 1.0
+    assert metrics["shopping_request_recall"] == 1.0
+    assert metrics["clinc_oos_recall"] == 1.0
+    assert metrics["clinc_smalltalk_recall"] == 1.0
+    assert any("in-domain" in line for line in lines)
+
+
+@pytest.mark.django_db
+def test_evaluate_intents_names_a_missing_file(tmp_path):
+    folder = _write_dir(tmp_path, skip="product_questions.tsv")
+    with pytest.raises(CommandError, match="product_questions.tsv"):
+        call_command("evaluate_intents", str(folder))
+
+    (tmp_path / "clinc150_domains.json").unlink()
+    (folder / "product_questions.tsv").write_text("text\nis this waterproof?\n")
+    with pytest.raises(CommandError, match="clinc150_domains.json"):
+        call_command("evaluate_intents", str(folder))
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_the_training_task_stores_a_classifier_through_the_worker(celery_worker_thread):
+    from assistant.tasks import train_intent_classifier
+
+    call_command("load_intent_examples")
+    before = IntentClassifier.objects.count()
+
+    train_intent_classifier.delay()
+    assert _wait_for(lambda: IntentClassifier.objects.count() > before, timeout=600)
+
+    classifier = IntentClassifier.objects.latest()
+    assert classifier.examples == IntentExample.objects.count()
+    assert classifier.report["fingerprint"]
+    # Sent again with nothing changed: no new classifier.
+    assert train_intent_classifier.apply(throw=True).get() is None
+    assert IntentClassifier.objects.count() == before + 1
