@@ -152,6 +152,10 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     prediction = intents.classify(turn.text)
     confidence = float(prediction.confidence)
     if prediction.unsure:
+        # Unsure what kind of message it is, but it names a category or brand the shop carries and asks
+        # nothing ("headphones", "trailcraft boots"): a search is the useful reading, not a question back.
+        if "?" not in turn.text and _names_catalog_things(turn.text):
+            return _new_search(turn, state, confidence), state
         return _clarify(turn, shown, confidence), state
     intent = prediction.intent
     if intent == Intent.PRODUCT_SEARCH:
@@ -167,6 +171,11 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     if intent == Intent.CHIT_CHAT:
         return _chit_chat(turn, confidence), state
     return _out_of_scope(confidence), state
+
+
+def _names_catalog_things(text: str) -> bool:
+    parsed = parse(text, get_vocabulary())
+    return any(slot.type in ("category", "brand") and not slot.negated for slot in parsed.slots)
 
 
 def grounded(reply: Reply) -> Reply:

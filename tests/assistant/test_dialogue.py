@@ -151,6 +151,20 @@ def test_unsure_asks_instead_of_guessing(search_catalog, alice, monkeypatch):
     assert "Talk to a human" in turn["suggestions"]
 
 
+def test_unsure_but_naming_a_category_the_shop_carries_searches(search_catalog, alice, monkeypatch):
+    from assistant import intents
+
+    def fake_classify(text: str) -> intents.IntentPrediction:
+        return intents.IntentPrediction(intent=Intent.OUT_OF_SCOPE, category="", confidence=0.3, unsure=True)
+
+    monkeypatch.setattr(intents, "classify", fake_classify)
+    client = client_for(alice)
+    turn = say(client, "headphones")
+    assert titles(turn) and all("Headphones" in t or "Earbuds" in t for t in titles(turn))
+    asked = say(client, "headphones?")  # a question about them is not a search: ask what was meant
+    assert asked["intent"] == "unsure" and not asked["products"]
+
+
 def test_real_classifier_is_unsure_of_gibberish(search_catalog, alice):
     turn = say(client_for(alice), "asdf qwerty zxcv")
     assert turn["intent"] == "unsure"
