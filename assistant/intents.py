@@ -40,7 +40,7 @@ RECHECK_SECONDS = 30.0
 # "Intent classification"): product questions and out-of-scope questions share their surface form
 # ("is it…", "how long…") and differ in what they are about, which a linear head separates poorly.
 HIDDEN_UNITS = 256
-L2_PENALTY = 1e-3
+L2_PENALTY = 1e-2
 MAX_EPOCHS = 200
 DEFAULT_THRESHOLD = 0.8  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.

@@ -65,18 +65,20 @@ def test_nonsense_is_unsure():
 @pytest.mark.django_db
 def test_a_merchandiser_example_changes_the_prediction_after_retraining():
     call_command("load_intent_examples")
+    # "Glimmerpass" is this shop's name for its newsletter: no shipped example knows the word.
     question = "tell me about glimmerpass"
-    assert intents.classify(question).intent != "customer_service"
+    before = intents.classify(question)
+    assert (before.intent, before.category) != ("customer_service", "NEWSLETTER")
 
     for text in [
         "what is glimmerpass",
         "how do i join glimmerpass",
-        "cancel my glimmerpass membership",
-        "is glimmerpass included in my account",
-        "glimmerpass benefits",
-        "tell me more about the glimmerpass program",
+        "stop sending me glimmerpass",
+        "sign me up for glimmerpass",
+        "glimmerpass emails",
+        "tell me more about the glimmerpass mails",
     ]:
-        IntentExample.objects.create(text=text, intent="customer_service", category="ACCOUNT")
+        IntentExample.objects.create(text=text, intent="customer_service", category="NEWSLETTER")
     classifier = intents.intent_train()
 
     assert IntentClassifier.objects.latest() == classifier
@@ -84,10 +86,10 @@ def test_a_merchandiser_example_changes_the_prediction_after_retraining():
     assert classifier.report["cross_validation"]["intent_accuracy"] > 0.8
     assert 0.3 <= classifier.report["threshold"] <= 0.8
     prediction = intents.classify(question)
-    assert (prediction.intent, prediction.category) == ("customer_service", "ACCOUNT")
+    assert (prediction.intent, prediction.category, prediction.unsure) == ("customer_service", "NEWSLETTER", False)
     # Another process (a fresh cache) reads the same classifier from the database.
     intents.reset_cache()
-    assert intents.classify(question).category == "ACCOUNT"
+    assert intents.classify(question).category == "NEWSLETTER"
 
 
 @pytest.mark.django_db
