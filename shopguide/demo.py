@@ -86,7 +86,7 @@ def prepare() -> tuple[str, str]:
     from shopguide.embedding import model_name
 
     if not IntentClassifier.objects.filter(embedding_model=model_name()).exists():
-        log("training the intent classifier on the shipped examples (about a minute, once)")
+        log("training the intent classifier on the shipped examples (a few minutes, once)")
         call_command("train_intents")
     from profiles.models import ProductGraphVector
     from profiles.tasks import train_graph_embeddings
