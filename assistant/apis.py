@@ -32,14 +32,14 @@ class MessagePostInput(serializers.Serializer):
     )
 
 
-class ReasonOutput(serializers.Serializer):
+class AssistantReasonOutput(serializers.Serializer):
     kind = serializers.CharField(help_text="attribute, keyword, semantic, relaxed, personal, similar, …")
     text = serializers.CharField()
 
 
 class ProductCardOutput(serializers.Serializer):
     product = ProductOutput()
-    reasons = ReasonOutput(many=True, help_text="why the engine that found it placed it here")
+    reasons = AssistantReasonOutput(many=True, help_text="why the engine that found it placed it here")
 
 
 class ComparisonRowOutput(serializers.Serializer):
