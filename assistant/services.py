@@ -110,7 +110,6 @@ def message_post(
             conversation=conversation, role=Message.Role.SHOPPER, text=text, product=page_product
         )
         reply, state = dialogue.handle(turn_input)
-        reply = dialogue.grounded(reply)
         conversation.state = state
         conversation.save(update_fields=["state", "updated_at"])
         latency_ms = (time.perf_counter() - started) * 1000
@@ -126,6 +125,13 @@ def message_post(
         )
         asked.intent, asked.confidence = reply.intent, reply.confidence
         asked.save(update_fields=["intent", "confidence"])
+    # The optional LLM rewords the grounded reply after the commit: a network call (up to LLM_TIMEOUT)
+    # never holds the conversation's lock or a transaction open. The stored reply follows.
+    plain = reply.text
+    reply = dialogue.grounded(reply)
+    if reply.text != plain:
+        latency_ms = (time.perf_counter() - started) * 1000
+        Message.objects.filter(pk=answer.pk).update(text=reply.text, latency_ms=round(latency_ms, 2))
     return Turn(
         conversation_id=conversation.pk,
         intent=reply.intent,
