@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,6 +40,7 @@ django.setup()
 
 from django.test import Client  # noqa: E402
 
+from bench.stats import percentiles, timed  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from profiles.models import Event, Shopper  # noqa: E402
 from profiles.services import SESSION_SHOPPER_KEY  # noqa: E402
@@ -48,18 +48,6 @@ from recommend.models import ItemNeighbor, ProductPopularity  # noqa: E402
 from recommend.recs import engine  # noqa: E402
 
 LIMIT = 12
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2), "n": len(ordered)}
-
-
-def timed(fn, *args, **kwargs) -> float:
-    started = time.perf_counter()
-    fn(*args, **kwargs)
-    return (time.perf_counter() - started) * 1000
 
 
 def client_for(shopper: Shopper) -> Client:

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -52,6 +51,7 @@ from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from bench.stats import percentiles, timed  # noqa: E402
 from catalog.models import Brand, Category, Product  # noqa: E402
 from recommend.search import engine, retrieval, vocabulary  # noqa: E402
 from recommend.search.parser import parse  # noqa: E402
@@ -94,18 +94,6 @@ def forget_query_vectors(queries: list[str]) -> None:
         text = " ".join((parsed.search_text or "products").casefold().split())
         keys.append(retrieval.query_vector_key(text))
     cache.delete_many(keys)
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2), "n": len(ordered)}
-
-
-def timed(fn, *args, **kwargs) -> float:
-    started = time.perf_counter()
-    fn(*args, **kwargs)
-    return (time.perf_counter() - started) * 1000
 
 
 def run(queries: list[str]) -> dict:

@@ -267,16 +267,13 @@ def product_embed(*, product_ids: Iterable[int] | None = None, chunk_size: int =
         texts = [embedding_text(p) for p in chunk]
         vectors = embedding.encode(texts)
         rows = [
-            (p.id, _vector_literal(v), embedding.content_hash(t)) for p, t, v in zip(chunk, texts, vectors, strict=True)
+            (p.id, embedding.vector_literal(v), embedding.content_hash(t))
+            for p, t, v in zip(chunk, texts, vectors, strict=True)
         ]
         written += _write_vectors(rows, model)
         bar.update(len(chunk))
     bar.close()
     return written
-
-
-def _vector_literal(vector: Any) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
 
 
 def _write_vectors(rows: list[tuple[int, str, str]], model: str) -> int:

@@ -106,6 +106,12 @@ def encode(texts: list[str], *, batch_size: int | None = None, progress: bool = 
     return np.asarray(vectors, dtype=np.float32)
 
 
+def vector_literal(vector: Any) -> str:
+    """pgvector's text form of a vector (``'[0.1,0.2,…]'``, cast with ``::vector`` in SQL). Each value is the
+    shortest text that reads back as the same float32, which is what pgvector stores."""
+    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
+
+
 def content_hash(text: str) -> str:
     """Hash of the text that is embedded; with the model name it says whether a vector is current."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

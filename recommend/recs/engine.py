@@ -31,6 +31,7 @@ from profiles.models import Event, Profile, Shopper
 from recommend.models import ItemNeighbor, ProductPopularity
 from recommend.recs import blend
 from recommend.search import retrieval
+from shopguide.embedding import vector_literal
 
 HISTORY_EVENTS = 200  # the newest product events read per shopper: the history, and what not to show again
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
@@ -139,10 +140,6 @@ def _ef_search(k: int) -> int:
     return max(ANN_EF_SEARCH, -(-k // 100) * 100)
 
 
-def _vector_literal(vector: Iterable[float]) -> str:
-    return "[" + ",".join(map(str, np.asarray(vector, dtype=np.float32).tolist())) + "]"
-
-
 def _titles_and_embeddings(product_ids: Sequence[int]) -> tuple[dict[int, str], dict[int, np.ndarray]]:
     rows = Product.objects.filter(pk__in=product_ids).values_list("pk", "title", "embedding")
     titles = {pk: title for pk, title, _ in rows}
@@ -178,7 +175,7 @@ def _content_candidates(query: np.ndarray, *, k: int) -> dict[int, tuple[float, 
              ORDER BY embedding <=> (SELECT v FROM q)
              LIMIT %s
             """,
-            [_vector_literal(query), k],
+            [vector_literal(query), k],
         )
         return {pk: (float(cosine), None) for pk, cosine in cursor.fetchall()}
 
@@ -199,7 +196,7 @@ def _content_anchors(entries: Sequence[blend.Scored], anchors: Sequence[tuple[in
 
 def _graph_candidates(vector: Iterable[float], *, k: int) -> dict[int, float]:
     """Products nearest the shopper's graph vector by cosine (the index), scored by dot product (as trained)."""
-    literal = _vector_literal(vector)
+    literal = vector_literal(vector)
     with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
         cursor.execute(
             "SELECT product_id, -(vector <#> %s::vector) FROM profiles_productgraphvector "

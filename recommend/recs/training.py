@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from profiles.models import Event
+from profiles.services import EVENT_WEIGHTS
 from recommend.models import ItemNeighbor, ProductPopularity
 from recommend.recs import signals
 
@@ -34,14 +35,9 @@ logger = logging.getLogger(__name__)
 SIGNALS_LOCK = 0x5347_5245  # pg advisory lock keys
 POPULARITY_LOCK = 0x5347_504F
 SEQUENCE_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
-# What an event says about a product's popularity (a view is cheap, a purchase is not).
-POPULARITY_WEIGHTS = {
-    Event.Kind.VIEW: 1.0,
-    Event.Kind.CLICK: 1.0,
-    Event.Kind.WISHLIST: 2.0,
-    Event.Kind.CART_ADD: 3.0,
-    Event.Kind.PURCHASE: 5.0,
-}
+# What an event says about a product's popularity: the profile's weights (a view is cheap, a purchase is
+# not), the positive ones (a cart removal does not make a product less popular).
+POPULARITY_WEIGHTS = {kind: weight for kind, weight in EVENT_WEIGHTS.items() if weight > 0}
 TRENDING_WINDOW_DAYS = 7  # "N shoppers this week"
 POPULARITY_HORIZON_HALF_LIVES = 8  # events older than 8 half-lives weigh < 0.4 %: not read
 

@@ -20,6 +20,7 @@ import numpy as np
 from django.db import connection
 
 from catalog import selectors
+from shopguide import embedding
 
 FEATURES = (
     "rrf_dense",  # 1 / (60 + rank in the vector list), 0 when absent
@@ -110,7 +111,7 @@ def features_and_facet_rows(
         title_sql = " + ".join(["%s * (p.search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
         any_sql = " + ".join(["%s * (p.search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
     pairs = [v for lex in lexemes for v in (idf[lex], lex)]
-    params = [_vector_literal(vector), *pairs, *pairs, *pairs, lexemes, ids]
+    params = [embedding.vector_literal(vector), *pairs, *pairs, *pairs, lexemes, ids]
     with connection.cursor() as cursor:
         # tf: term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
         cursor.execute(
@@ -166,7 +167,3 @@ def rerank(ids: list[int], features: np.ndarray, ranker: Ranker) -> list[tuple[i
     scores = ranker.score(features)
     order = sorted(range(len(ids)), key=lambda i: (-scores[i], i))
     return [(ids[i], float(scores[i])) for i in order]
-
-
-def _vector_literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32)) + "]"
