@@ -10,6 +10,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_merchandising():
+    """Each process holds the live rules and synonyms for a few seconds: every test starts from the database."""
+    from recommend.merchandising import state
+
+    state.reset()
+    yield
+    state.reset()
+
+
 @pytest.fixture(scope="session")
 def embedding_model():
     """The real sentence-transformers model, loaded once per test session."""

@@ -102,6 +102,18 @@ class ConstraintOutput(serializers.Serializer):
     )
 
 
+class SynonymUseOutput(serializers.Serializer):
+    term = serializers.CharField(help_text="the shopper's words")
+    alternatives = serializers.ListField(child=serializers.CharField(), help_text="what they also searched for")
+    synonym_ids = serializers.ListField(child=serializers.IntegerField(), help_text="the merchandising synonyms used")
+
+
+class RedirectOutput(serializers.Serializer):
+    url = serializers.CharField(help_text="the page a merchandiser sends this query to")
+    rule_id = serializers.IntegerField()
+    rule = serializers.CharField(help_text="the rule's name")
+
+
 class QueryOutput(serializers.Serializer):
     raw = serializers.CharField()
     intent = serializers.CharField()
@@ -116,10 +128,14 @@ class QueryOutput(serializers.Serializer):
     relaxed = serializers.ListField(
         child=serializers.CharField(), help_text="labels of constraints dropped because nothing matched them all"
     )
+    synonyms = SynonymUseOutput(many=True, help_text="merchandising synonyms that widened the query")
 
 
 class ReasonOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["attribute", "excluded", "keyword", "semantic", "relaxed", "personal"])
+    kind = serializers.ChoiceField(
+        choices=["attribute", "excluded", "keyword", "semantic", "relaxed", "personal", "rule"],
+        help_text="rule: a merchandising rule or synonym, named in the text",
+    )
     text = serializers.CharField()
 
 
@@ -146,6 +162,7 @@ class FacetsOutput(serializers.Serializer):
 
 class SearchOutput(serializers.Serializer):
     query = QueryOutput()
+    redirect = RedirectOutput(allow_null=True, help_text="when set, a storefront shows this page instead")
     results = HitOutput(many=True)
     facets = FacetsOutput()
     total = serializers.IntegerField()
@@ -246,6 +263,7 @@ def search_representation(result: SearchResult) -> dict[str, Any]:
     payload = _search_payload(result)
     return {
         "query": _QUERY_OUTPUT.to_representation(payload["query"]),
+        "redirect": payload["redirect"],
         "results": [_hit_representation(hit) for hit in result.hits],
         "facets": _facets_representation(result.facets),
         "total": int(payload["total"]),
@@ -256,6 +274,11 @@ def search_representation(result: SearchResult) -> dict[str, Any]:
 
 
 # --- Views ----------------------------------------------------------------------------------------
+
+
+def _redirect(result: SearchResult) -> dict[str, Any] | None:
+    rule = result.redirect
+    return None if rule is None else {"url": str(rule.url), "rule_id": int(rule.id or 0), "rule": str(rule.name)}
 
 
 def _search_payload(result: SearchResult) -> dict[str, Any]:
@@ -273,7 +296,9 @@ def _search_payload(result: SearchResult) -> dict[str, Any]:
             "free_text": parsed.free_text,
             "constraints": result.constraints,
             "relaxed": [c.label for c in result.relaxed],
+            "synonyms": parsed.synonyms,
         },
+        "redirect": _redirect(result),
         "results": result.hits,
         "facets": result.facets,
         "total": result.total,

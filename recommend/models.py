@@ -12,6 +12,9 @@ class SearchLog(models.Model):
     result_ids = models.JSONField(default=list)  # the first page, in order
     total = models.PositiveIntegerField(default=0)
     relaxed = models.JSONField(default=list)
+    # Products that share a word with the query (keyword candidates, at most SEARCH_CANDIDATES); 0: the
+    # catalog does not use the shopper's words, every result is only close in meaning (a synonym's case).
+    word_matches = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.FloatField()
     # CASCADE: erasing a shopper erases their queries and session key too (no row may name an erased person).
     shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.CASCADE)
@@ -65,3 +68,90 @@ class ProductPopularity(models.Model):
 
     def __str__(self) -> str:
         return f"popularity of {self.product_id}: {self.score:.2f}"
+
+
+class Rule(models.Model):
+    """A merchandiser's rule: pin, boost, bury or hide products — or redirect a query to a page — for a query,
+    a category or everywhere, between optional start and end times. Applied the same way by search (and so
+    the assistant) and by recommendations (``recommend/merchandising/rules.py``); every result it moves
+    names it in its reasons."""
+
+    class Action(models.TextChoices):
+        PIN = "pin", "pin to a position"
+        BOOST = "boost", "boost (move up)"
+        BURY = "bury", "bury (move down)"
+        HIDE = "hide", "hide"
+        REDIRECT = "redirect", "redirect the query to a page"
+
+    class Scope(models.TextChoices):
+        QUERY = "query", "a search query"
+        CATEGORY = "category", "a category"
+        EVERYWHERE = "everywhere", "everywhere"
+
+    class Match(models.TextChoices):
+        EXACT = "exact", "the query is exactly"
+        CONTAINS = "contains", "the query contains"
+
+    name = models.CharField(max_length=200, help_text="What merchandisers and shoppers' reasons call it.")
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.PIN)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.QUERY)
+    query = models.CharField(max_length=200, blank=True, help_text="For a query rule: the words (case-insensitive).")
+    match = models.CharField(max_length=10, choices=Match.choices, default=Match.EXACT)
+    category = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+        help_text="For a category rule: applies in this category and below.",
+    )
+    # What the rule acts on: one product (pin needs one), or every product of a brand or category.
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, related_name="+", on_delete=models.CASCADE)
+    brand = models.ForeignKey("catalog.Brand", null=True, blank=True, related_name="+", on_delete=models.CASCADE)
+    target_category = models.ForeignKey(
+        "catalog.Category", null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    position = models.PositiveSmallIntegerField(default=1, help_text="Pin: the place on the first page (1 = first).")
+    strength = models.PositiveSmallIntegerField(default=10, help_text="Boost or bury: how many places to move.")
+    url = models.CharField(max_length=500, blank=True, help_text="Redirect: a path on this shop, e.g. /c/sale/.")
+    enabled = models.BooleanField(default=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1) & models.Q(position__lte=100), name="rule_position_1_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.name}"
+
+
+class Synonym(models.Model):
+    """Words a shopper may use for what the catalog calls otherwise. One-way: a query with ``terms`` also
+    searches for the ``synonyms`` (not the reverse); two-way: every word of the group stands for the others."""
+
+    class Kind(models.TextChoices):
+        ONE_WAY = "one_way", "one-way (terms → synonyms)"
+        TWO_WAY = "two_way", "two-way (all equivalent)"
+
+    terms = models.CharField(max_length=200, help_text="Comma-separated words or phrases shoppers type.")
+    synonyms = models.CharField(max_length=500, help_text="Comma-separated words or phrases they mean.")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ONE_WAY)
+    enabled = models.BooleanField(default=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["terms"]
+
+    def __str__(self) -> str:
+        arrow = "→" if self.kind == self.Kind.ONE_WAY else "="
+        return f"{self.terms} {arrow} {self.synonyms}"

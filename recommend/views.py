@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.views import (
     SORT_CHOICES,
@@ -226,6 +227,10 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"params": params, "search_query": params.q}
     if params.q:
         result = _run_search(request, params)
+        # A merchandiser sent this query to a page: follow it, unless the shopper is already refining it.
+        if result.redirect is not None and params.items() == [("q", params.q)] and request.GET.get("page", "1") == "1":
+            url = result.redirect.url
+            return HttpResponseClientRedirect(url) if request.htmx else HttpResponseRedirect(url)
         context |= _results_context(request.path, params, result)
         if not result.total:
             context["popular"] = popular_searches()[:POPULAR_SHOWN]

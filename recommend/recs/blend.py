@@ -49,6 +49,7 @@ class Scored:
     score: float
     parts: dict[str, float] = field(default_factory=dict)  # source → weighted contribution
     because: int | None = None  # the history item behind the strongest personal source
+    notes: list[str] = field(default_factory=list)  # what merchandising rules did to it, in words
 
     @property
     def main_source(self) -> str:

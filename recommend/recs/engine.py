@@ -8,7 +8,8 @@ Where a request becomes recommendations (all reads; the signals are precomputed 
                                         ├▶ graph: products nearest the shopper's graph vector (pgvector HNSW, dot)
                                         └▶ trending (ProductPopularity)
             ─▶ recs/blend.blend (one scorer, the weights the offline evaluation tuned)
-            ─▶ exclusions (seen, bought, hidden interests, unavailable, ``exclude``) ─▶ per-category cap ─▶ reasons
+            ─▶ exclusions (seen, bought, hidden interests, unavailable, ``exclude``)
+            ─▶ merchandising rules (hide, boost, bury) ─▶ per-category cap ─▶ pins ─▶ reasons
 
 Surfaces: ``for_you``, ``because_you_viewed``, ``similar_items``, ``bought_together``,
 ``complete_purchase`` (cart), ``trending``, ``recently_viewed``. A shopper with no history (or who
@@ -28,6 +29,8 @@ from django.utils.timesince import timesince
 
 from catalog.models import Product
 from profiles.models import Event, Profile, Shopper
+from recommend.merchandising import rules as merch_rules
+from recommend.merchandising import state as merch_state
 from recommend.models import ItemNeighbor, ProductPopularity
 from recommend.recs import blend
 from recommend.search import retrieval
@@ -270,15 +273,64 @@ def _finish(
     removed_interests: Collection[str] = (),
     keep: Callable[[_Card], bool] | None = None,
     diverse: bool = True,
+    about: Sequence[Product] = (),
 ) -> list[tuple[blend.Scored, Product]]:
-    """The best ``limit`` that are available, at most a third from one leaf category (when there is a choice)."""
+    """The best ``limit`` that are available, at most a third from one leaf category (when there is a choice),
+    after the merchandising rules that apply (``about``: the products a row is about, whose categories
+    category rules match). Pins here only move what the row holds: a row says why each item is there."""
     head = list(ranked[: limit * 4 + 20])
     cards = _available([s.item for s in head], removed_interests=removed_interests)
     head = [s for s in head if s.item in cards and (keep is None or keep(cards[s.item]))]
+    rules = _rules(about)
+    if rules:
+        head = _apply_rules(head, cards, rules)
     cap = max(2, -(-limit // CATEGORY_CAP_SHARE)) if diverse else limit
     chosen = blend.diversify(head, limit=limit, group_of=lambda pk: cards[pk].category_id, cap=cap)
+    if any(r.action == "pin" for r in rules):
+        chosen = _pin(chosen, head, rules, limit=limit)
     products = Product.objects.filter(pk__in=[s.item for s in chosen]).for_listing().in_bulk()
     return [(s, products[s.item]) for s in chosen if s.item in products]
+
+
+def _rules(about: Sequence[Product] = ()) -> list[merch_rules.ActiveRule]:
+    live = merch_state.current().rules
+    if not live:
+        return []
+    by_category = any(r.scope == "category" for r in live)
+    keys = tuple(p.category.tree_key for p in about if p.category_id) if by_category else ()
+    context = merch_rules.RuleContext(merch_rules.RECOMMENDATIONS, category_keys=keys)
+    return merch_rules.applicable(merch_state.current().rules, context, timezone.now())
+
+
+def _apply_rules(
+    head: list[blend.Scored], cards: dict[int, _Card], rules: list[merch_rules.ActiveRule]
+) -> list[blend.Scored]:
+    def hit(rule: merch_rules.ActiveRule, pk: int) -> bool:
+        card = cards[pk]
+        return rule.targets(pk, card.brand_slug, card.tree_key)
+
+    hides = [r for r in rules if r.action == "hide"]
+    head = [s for s in head if not any(hit(r, s.item) for r in hides)]
+    moved = merch_rules.move([s.item for s in head], rules, lambda r: [s.item for s in head if hit(r, s.item)])
+    by_pk = {s.item: s for s in head}
+    for pk, notes in moved.notes.items():
+        by_pk[pk].notes = list(notes)
+    return [by_pk[pk] for pk in moved.ids]
+
+
+def _pin(
+    chosen: list[blend.Scored], head: list[blend.Scored], rules: list[merch_rules.ActiveRule], *, limit: int
+) -> list[blend.Scored]:
+    by_pk = {s.item: s for s in head}
+    arranged = merch_rules.Rearranged([s.item for s in chosen], {s.item: list(s.notes) for s in head})
+    arranged = merch_rules.pin(arranged, rules, insertable=lambda r: r.product_id in by_pk, limit=limit)
+    for pk in arranged.ids:
+        by_pk[pk].notes = arranged.notes.get(pk, [])
+    return [by_pk[pk] for pk in arranged.ids]
+
+
+def _with_rules(reasons: list[Reason], entry: blend.Scored) -> list[Reason]:
+    return reasons + [Reason("rule", note) for note in entry.notes]
 
 
 def _named_sources(entry: blend.Scored) -> list[str]:
@@ -326,7 +378,11 @@ def for_you(
     _content_anchors([entry for entry, _ in shown], anchors)
     out = []
     for entry, product in shown:
-        out.append(Recommendation(product, round(entry.score, 4), _personal_reasons(entry, history, titles)))
+        out.append(
+            Recommendation(
+                product, round(entry.score, 4), _with_rules(_personal_reasons(entry, history, titles), entry)
+            )
+        )
     return out
 
 
@@ -376,8 +432,8 @@ def because_you_viewed(
         because = f"because you {_did(history, seed, _short(product.title))}"
         ranked = _item_ranking(product, exclude=history.seen | shown, min_similarity=ROW_MIN_SIMILARITY)
         recs = [
-            Recommendation(p, round(e.score, 4), [Reason("viewed", because, seed)])
-            for e, p in _finish(ranked, limit=_limit(limit), removed_interests=removed)
+            Recommendation(p, round(e.score, 4), _with_rules([Reason("viewed", because, seed)], e))
+            for e, p in _finish(ranked, limit=_limit(limit), removed_interests=removed, about=[product])
         ]
         shown.update(r.product.pk for r in recs)  # the second row does not repeat the first
         if recs:
@@ -403,7 +459,7 @@ def similar_items(*, product: Product, limit: int = 8, exclude: Collection[int] 
     keep = (lambda card: card.top_key == top) if top else None
     out = []
     # Alternatives may all share the product's leaf category: that is the point, so no per-category cap.
-    for entry, candidate in _finish(ranked, limit=_limit(limit), keep=keep, diverse=False):
+    for entry, candidate in _finish(ranked, limit=_limit(limit), keep=keep, diverse=False, about=[product]):
         reasons = []
         for source in _named_sources(entry):
             if source == "content":
@@ -412,7 +468,7 @@ def similar_items(*, product: Product, limit: int = 8, exclude: Collection[int] 
                 reasons.append(Reason("similar", text, product.pk))
             elif source == "transitions":
                 reasons.append(Reason("also_viewed", "shoppers who viewed this went on to view it", product.pk))
-        out.append(Recommendation(candidate, round(entry.score, 4), reasons))
+        out.append(Recommendation(candidate, round(entry.score, 4), _with_rules(reasons, entry)))
     return out
 
 
@@ -480,7 +536,7 @@ def _complements(
     titles = {p.pk: _short(p.title) for p in anchors}
     out = []
     for entry, candidate in _finish(
-        ranked, limit=_limit(limit), keep=lambda card: card.category_id not in leaf_categories
+        ranked, limit=_limit(limit), keep=lambda card: card.category_id not in leaf_categories, about=anchors
     ):
         anchor = entry.because
         if anchor is None:
@@ -495,7 +551,7 @@ def _complements(
                 else "shoppers who viewed this went on to this"
             )
             reasons = [Reason("goes_with", text, anchor)]
-        out.append(Recommendation(candidate, round(entry.score, 4), reasons))
+        out.append(Recommendation(candidate, round(entry.score, 4), _with_rules(reasons, entry)))
     return out
 
 
@@ -539,13 +595,16 @@ def trending(
         for entry, product in _finish(ranked, limit=limit):
             n = shoppers[entry.item]
             text = f"trending: {n} shopper{'s' if n != 1 else ''} this week" if n else "trending"
-            out.append(Recommendation(product, round(entry.score, 4), [Reason("trending", text)]))
+            out.append(Recommendation(product, round(entry.score, 4), _with_rules([Reason("trending", text)], entry)))
     if len(out) < limit and (fill or not rows):
         # Too little has happened (a new shop, a quiet category): the best rated fill the row.
         shown = set(exclude) | {r.product.pk for r in out}
         products = Product.objects.active().filter(stock__gt=0).exclude(pk__in=list(shown))
         if category is not None:
             products = products.in_category(category)
+        hide = merch_rules.hide_q(_rules())
+        if hide is not None:
+            products = products.exclude(hide)
         best = products.filter(rating__isnull=False).order_by("-rating", "-review_count", "id").for_listing()
         out += [
             Recommendation(p, float(p.rating or 0), [Reason("rated", f"rated {p.rating} by {p.review_count} shoppers")])

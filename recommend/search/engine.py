@@ -3,6 +3,7 @@
 parse (parser.py) ─▶ constraints (SQL filters from slots and facets)
     ─▶ candidates: pgvector ANN ∪ Postgres full text (retrieval.py), both under the constraints
     ─▶ reciprocal rank fusion ─▶ learned re-ranker (rerank.py) ─▶ sort ─▶ personal lift (personal.py, bounded)
+    ─▶ merchandising rules (recommend/merchandising: hide as a filter above; boost, bury, pin here)
     ─▶ page ─▶ facets over all candidates
     ─▶ reasons per hit
 no result: drop the least essential constraint, say which, and try again.
@@ -18,12 +19,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog import selectors
 from catalog.models import Product
+from recommend.merchandising import rules as merch_rules
+from recommend.merchandising import state as merch_state
 from recommend.search import personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
-from recommend.search.vocabulary import Vocabulary, get_vocabulary
+from recommend.search.vocabulary import Vocabulary, get_vocabulary, norm_phrase
 
 RRF_K = 60
 CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
@@ -83,14 +87,14 @@ class Constraint:
     label: str  # what a shopper reads on a chip: "under $80", "not leather"
     q: Q
     negated: bool = False
-    source: str = "query"  # "query" (from the words) or "filter" (picked in the UI)
+    source: str = "query"  # "query" (from the words), "filter" (picked in the UI) or "rule" (a hide rule)
     slot: Slot | None = None
     values: tuple[str, ...] = ()  # the attribute values asked for, case-folded
 
 
 @dataclass
 class Reason:
-    kind: str  # attribute, excluded, keyword, semantic, relaxed, personal
+    kind: str  # attribute, excluded, keyword, semantic, relaxed, personal, rule
     text: str
 
     def as_dict(self) -> dict[str, str]:
@@ -105,6 +109,7 @@ class Hit:
     similarity: float | None = None
     keyword_rank: int | None = None
     semantic_rank: int | None = None
+    features: dict[str, float] | None = None  # the re-ranker's inputs (the admin preview's score breakdown)
 
 
 @dataclass
@@ -121,6 +126,10 @@ class SearchResult:
     latency_ms: float = 0.0
     candidate_ids: list[int] = field(default_factory=list)
     context: QueryContext | None = None
+    hidden: list[Constraint] = field(default_factory=list)  # hide rules, applied like filters but never shown
+    rules: list[merch_rules.ActiveRule] = field(default_factory=list)  # the rules that applied to this search
+    redirect: merch_rules.ActiveRule | None = None  # a redirect rule for this query: the storefront follows it
+    word_matches: int = 0  # candidates sharing a word with the query (0: all results are only similar in meaning)
 
     @property
     def did_you_mean(self) -> str | None:
@@ -274,19 +283,29 @@ def search(
     started = time.perf_counter()
     filters = filters or SearchFilters()
     vocabulary = get_vocabulary()
-    parsed = parse(q, vocabulary)
+    merchandising = merch_state.current()
+    now = timezone.now()
+    parsed = parse(q, vocabulary, merchandising.synonyms(now))
     constraints = build_constraints(parsed, filters, vocabulary)
     text = parsed.search_text
     context = QueryContext.of(text)
+    rule_context = merch_rules.RuleContext(
+        merch_rules.SEARCH,
+        query=norm_phrase(parsed.corrected or parsed.raw),
+        category_keys=_category_keys(parsed, filters, vocabulary),
+    )
+    rules = merch_rules.applicable(merchandising.rules, rule_context, now)
+    hide = merch_rules.hide_q(rules)
+    hidden = [Constraint("rule", "hidden by a merchandising rule", ~hide, source="rule")] if hide is not None else []
 
-    fused, dense, keyword = _retrieve(text, _where(constraints), context)
+    fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context)
     relaxed: list[Constraint] = []
     # Nothing matches everything asked: drop one constraint at a time, least essential first.
     while not fused and any(_relaxable(c) for c in constraints):
         victim = min((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
-        fused, dense, keyword = _retrieve(text, _where(constraints), context)
+        fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
     ranking: dict[int, Any] = {}  # the re-ranker's feature row per product, for the reasons
     facet_rows: dict[int, selectors.FacetRow] | None = None  # fetched with the features, for the facets
@@ -298,6 +317,9 @@ def search(
     affinities = personal.shopper_affinities(shopper_id) if personalize and sort == "relevance" else None
     if affinities:
         ranked, lifts = personal.personal_rerank(ranked, affinities)
+    notes: dict[int, list[str]] = {}
+    if sort == "relevance" and any(r.action in ("pin", "boost", "bury") for r in rules):
+        ranked, notes = _apply_rules(ranked, rules, _where(constraints + hidden))
     total = len(ranked)
     page = max(1, page)
     page_ids = [pk for pk, _ in ranked[(page - 1) * page_size : page * page_size]]
@@ -308,10 +330,13 @@ def search(
         for pk in page_ids
         if pk in products
     ]
+    synonym_reasons = [_synonym_reason(used) for used in parsed.synonyms]
     for hit in hits:
         lift = lifts.get(hit.product.pk)
         if lift is not None and lift.reason:
             hit.reasons.append(Reason("personal", lift.reason))
+        hit.reasons += [Reason("rule", note) for note in notes.get(hit.product.pk, ())]
+        hit.reasons += synonym_reasons
     result = SearchResult(
         parsed=parsed,
         hits=hits,
@@ -323,12 +348,50 @@ def search(
         relaxed=relaxed,
         candidate_ids=[pk for pk, _ in ranked],
         context=context,
+        hidden=hidden,
+        rules=rules,
+        word_matches=len(keyword),
+        redirect=merch_rules.redirect_for(merchandising.rules, rule_context.query, now),
     )
     result.facets = search_facets(result, filters, rows=facet_rows)
     result.latency_ms = (time.perf_counter() - started) * 1000
     if log:
         _log(result, shopper_id=shopper_id, session_key=session_key)
     return result
+
+
+def _category_keys(parsed: ParsedQuery, filters: SearchFilters, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The categories this search is about (a category filter, or categories named in the words)."""
+    slugs = ([filters.category] if filters.category else []) + [str(v) for v in parsed.values("category")]
+    return tuple(key for slug in slugs if (key := vocabulary.category_keys.get(slug, (None, None))[0]))
+
+
+def _apply_rules(
+    ranked: list[tuple[int, float]], rules: list[merch_rules.ActiveRule], where: Q
+) -> tuple[list[tuple[int, float]], dict[int, list[str]]]:
+    """Boost, bury and pin (recommend/merchandising/rules.py). A query's pin may bring in a product that
+    retrieval missed, if it is active and passes the shopper's filters; other pins only move what is there."""
+    ids = [pk for pk, _ in ranked]
+    present = set(ids)
+
+    def members(rule: merch_rules.ActiveRule) -> list[int]:
+        if rule.product_id is not None:
+            return [rule.product_id] if rule.product_id in present else []
+        return list(Product.objects.filter(pk__in=ids).filter(rule.target_q()).values_list("pk", flat=True))
+
+    def insertable(rule: merch_rules.ActiveRule) -> bool:
+        return rule.scope == "query" and Product.objects.active().filter(where, pk=rule.product_id).exists()
+
+    arranged = merch_rules.pin(merch_rules.move(ids, rules, members), rules, insertable=insertable)
+    scores = dict(ranked)
+    return [(pk, scores.get(pk, 0.0)) for pk in arranged.ids], arranged.notes
+
+
+def _synonym_reason(used: dict[str, Any]) -> Reason:
+    alternatives = ", ".join(f"“{a}”" for a in used["alternatives"])
+    ids = used["synonym_ids"]
+    which = f" (synonym {', '.join(map(str, ids))})" if ids else " (unsaved synonym)"
+    return Reason("rule", f"“{used['term']}” also searches for {alternatives}: a merchandising synonym{which}")
 
 
 def _relaxable(constraint: Constraint) -> bool:
@@ -444,7 +507,7 @@ def _hit(
         reasons.append(Reason("semantic", f"close in meaning to your search (similarity {similarity:.2f})"))
     for constraint in relaxed:
         reasons.append(Reason("relaxed", f"shown without “{constraint.label}”: nothing matched it"))
-    return Hit(product, score, reasons, similarity, keyword.get(product.pk), semantic_rank)
+    return Hit(product, score, reasons, similarity, keyword.get(product.pk), semantic_rank, ranking)
 
 
 def _satisfies(product: Product, constraint: Constraint) -> bool:
@@ -494,7 +557,7 @@ def search_facets(
     ticked = [c for c in result.constraints if c.source == "filter" and c.kind != "category"]
     if ticked:
         untouched = [c for c in result.constraints if not any(c is t for t in ticked)]
-        fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched), result.context)
+        fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched + result.hidden), result.context)
         ids = [pk for pk, _ in fused]
         rows = None  # other candidates than those re-ranked
     return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
@@ -510,6 +573,7 @@ def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> N
         result_ids=[hit.product.pk for hit in result.hits],
         total=result.total,
         relaxed=[c.label for c in result.relaxed],
+        word_matches=result.word_matches,
         latency_ms=round(result.latency_ms, 2),
         shopper_id=shopper_id,
         session_key=session_key or "",

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon
 from recommend.search.vocabulary import Vocabulary
 
@@ -89,8 +90,11 @@ class ParsedQuery:
     corrections: list[Correction] = field(default_factory=list)
     corrected: str | None = None
     free_text: str = ""
-    # The query as the retrievers should read it: typos fixed; price, rating and negated words removed.
+    # The query as the retrievers should read it: typos fixed; price, rating and negated words removed;
+    # merchandisers' synonyms added.
     search_text: str = ""
+    # Synonyms that widened this query: {"term", "alternatives", "synonym_ids"}.
+    synonyms: list[dict[str, Any]] = field(default_factory=list)
 
     def values(self, slot_type: str, *, negated: bool = False) -> list[Any]:
         return [s.value for s in self.slots if s.type == slot_type and s.negated == negated]
@@ -108,6 +112,7 @@ class ParsedQuery:
             "corrections": [asdict(c) for c in self.corrections],
             "free_text": self.free_text,
             "search_text": self.search_text,
+            "synonyms": self.synonyms,
         }
 
 
@@ -153,7 +158,10 @@ def _money(match: re.Match) -> Decimal | None:
     return None
 
 
-def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
+def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None) -> ParsedQuery:
+    """``synonyms``: merchandisers' synonyms (``recommend.merchandising``): a phrase that stands for a
+    catalog word fills that word's slot ("sneakers" → category Running Shoes), and every synonym's words
+    join the text the retrievers read."""
     raw = text[:1000]
     parsed = ParsedQuery(raw=raw)
     lowered = raw.lower()
@@ -218,7 +226,11 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
     # 4. Tokens: correct typos, then match vocabulary phrases, longest first.
     tokens = [t for t in tokenize(raw) if not any(s <= t.start < e for s, e in claimed)]
     for token in tokens:
-        if token.norm.isalpha() and not vocabulary.knows(token.norm):
+        if (
+            token.norm.isalpha()
+            and not vocabulary.knows(token.norm)
+            and not (synonyms and token.norm in synonyms.words)
+        ):
             fixed = vocabulary.correct(token.norm)
             if fixed:
                 parsed.corrections.append(Correction(raw[token.start : token.end], fixed, token.start, token.end))
@@ -232,16 +244,24 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         parts.append(raw[last:])
         parsed.corrected = "".join(parts)
 
+    longest = max(vocabulary.max_phrase_tokens, synonyms.max_phrase_tokens if synonyms else 0)
+    expansions: dict[str, list[Alternative]] = {}
     i = 0
     while i < len(tokens):
         matched = False
-        for n in range(min(vocabulary.max_phrase_tokens, len(tokens) - i), 0, -1):
+        for n in range(min(longest, len(tokens) - i), 0, -1):
             window = tokens[i : i + n]
             # A phrase must be contiguous in the text (no claimed span inside it).
             if any(window[k + 1].start - window[k].end > 2 for k in range(n - 1)):
                 continue
             phrase = " ".join(t.norm for t in window)
             entry = vocabulary.lookup(phrase)
+            alternatives = synonyms.alternatives(phrase) if synonyms else []
+            if alternatives:
+                expansions.setdefault(phrase, alternatives)
+                if entry is None:
+                    # The first alternative the catalog knows gives the slot; the shopper's words stay its text.
+                    entry = next((e for a in alternatives if (e := vocabulary.lookup(a.phrase)) is not None), None)
             if entry is None:
                 continue
             slot_type, value = entry
@@ -317,8 +337,45 @@ def parse(text: str, vocabulary: Vocabulary) -> ParsedQuery:
         for t in all_tokens
         if not any(s <= t.start < e for s, e in removed) and t.norm not in lexicon.NEGATIONS and t.norm.strip(",.;!?")
     )
+    if synonyms:
+        _expand(parsed, tokens, synonyms, expansions, longest, removed)
     parsed.intent = classify_intent(raw, parsed)
     return parsed
+
+
+def _expand(
+    parsed: ParsedQuery,
+    tokens: list[_Token],
+    synonyms: SynonymSet,
+    expansions: dict[str, list[Alternative]],
+    longest: int,
+    removed: list[tuple[int, int]],
+) -> None:
+    """Add the words of every synonym the query used (not those of negated words) to the retrievers' text."""
+    kept = [t for t in tokens if not any(s <= t.start < e for s, e in removed)]
+    for n in range(min(longest, len(kept)), 0, -1):
+        for i in range(len(kept) - n + 1):
+            phrase = " ".join(t.norm for t in kept[i : i + n])
+            if phrase not in expansions and synonyms.alternatives(phrase):
+                expansions[phrase] = synonyms.alternatives(phrase)
+    present = set(parsed.search_text.casefold().split())
+    added: list[str] = []
+    for phrase, alternatives in expansions.items():
+        if not any(" ".join(t.norm for t in kept[i : i + len(phrase.split())]) == phrase for i in range(len(kept))):
+            continue  # the phrase was negated ("not sneakers"): it excludes, it does not widen
+        for alternative in alternatives:
+            words = [w for w in alternative.phrase.split() if w not in present]
+            added += words
+            present.update(words)
+        parsed.synonyms.append(
+            {
+                "term": phrase,
+                "alternatives": [a.phrase for a in alternatives],
+                "synonym_ids": sorted({a.synonym_id for a in alternatives if a.synonym_id is not None}),
+            }
+        )
+    if added:
+        parsed.search_text = f"{parsed.search_text} {' '.join(added)}".strip()
 
 
 def _colour_in_context(value: object, tokens: list[_Token], i: int, n: int, vocabulary: Vocabulary) -> bool:
