@@ -22,7 +22,8 @@ from shopguide import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ADMIN_USERNAME = "merchandiser"
+ADMIN_USERNAME = "admin"
+MERCHANDISER_USERNAME = "merchandiser"
 
 
 def log(message: str) -> None:
@@ -45,7 +46,7 @@ def ensure_admin() -> tuple[str, str]:
     password = os.environ.get("DEMO_ADMIN_PASSWORD") or (
         secret_file.read_text().strip() if secret_file.exists() else secrets.token_urlsafe(12)
     )
-    user, _ = get_user_model().objects.get_or_create(username=ADMIN_USERNAME, defaults={"email": "merch@example.com"})
+    user, _ = get_user_model().objects.get_or_create(username=ADMIN_USERNAME, defaults={"email": "admin@example.com"})
     if not user.check_password(password) or not user.is_staff:
         user.set_password(password)
         user.is_staff = True
@@ -53,7 +54,26 @@ def ensure_admin() -> tuple[str, str]:
         user.save()
     secret_file.write_text(password + "\n")
     secret_file.chmod(0o600)
+    ensure_merchandiser(password)
     return ADMIN_USERNAME, password
+
+
+def ensure_merchandiser(password: str) -> None:
+    """A staff account in the Merchandiser group (shopguide/roles.py), same password: what a merchandiser sees."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from shopguide.roles import MERCHANDISER, merchandiser_group_sync
+
+    merchandiser_group_sync()
+    user, _ = get_user_model().objects.get_or_create(
+        username=MERCHANDISER_USERNAME, defaults={"email": "merchandiser@example.com"}
+    )
+    if not user.check_password(password) or not user.is_staff or user.is_superuser:
+        user.set_password(password)
+        user.is_staff, user.is_superuser = True, False
+        user.save()
+    user.groups.add(Group.objects.get(name=MERCHANDISER))
 
 
 def prepare() -> tuple[str, str]:
@@ -174,6 +194,7 @@ def main() -> int:
         else:
             log(f"ShopGuide is up in {time.monotonic() - started:.0f}s: http://127.0.0.1:{port}/")
             log(f"admin: http://127.0.0.1:{port}/admin/  user {username!r}  password {password!r}")
+            log(f"  (or as a merchandiser: user {MERCHANDISER_USERNAME!r}, same password)")
             log(f"API docs: http://127.0.0.1:{port}/api/docs/   health: http://127.0.0.1:{port}/healthz")
             log("press Ctrl-C to stop everything")
         while not interrupted and all(c.poll() is None for c in children):

@@ -6,6 +6,7 @@ Malformed values fail loudly at start (django-environ raises); nothing silently 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "orders",
     "recommend",
     "assistant",
+    "axes",  # failed-login tracking: admin and storefront logins are locked after repeated failures
 ]
 
 MIDDLEWARE = [
@@ -57,7 +59,20 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username + address before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login rate limit (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair gets 429 for LOGIN_COOLOFF_MINUTES (a stranger cannot lock a merchandiser out from elsewhere).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "shopguide.urls"
 WSGI_APPLICATION = "shopguide.wsgi.application"

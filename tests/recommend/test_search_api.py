@@ -156,7 +156,16 @@ def test_schema_documents_search_and_autocomplete(api):
     assert params["page_size"]["schema"]["maximum"] == 100
     ref = search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     output = schema["components"]["schemas"][ref]
-    assert set(output["properties"]) == {"query", "redirect", "results", "facets", "total", "page", "pages", "latency_ms"}
+    assert set(output["properties"]) == {
+        "query",
+        "redirect",
+        "results",
+        "facets",
+        "total",
+        "page",
+        "pages",
+        "latency_ms",
+    }
 
     autocomplete = schema["paths"]["/api/v1/autocomplete"]["get"]
     assert {p["name"] for p in autocomplete["parameters"]} == {"q"}
