@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -245,8 +245,15 @@ def product_refresh_derived(*, product: Product) -> Product:
     return product
 
 
-def product_embed(*, product_ids: Iterable[int] | None = None, chunk_size: int = 512, progress: bool = False) -> int:
+def product_embed(
+    *,
+    product_ids: Iterable[int] | None = None,
+    chunk_size: int = 512,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Embed products whose vector is missing or stale; returns how many vectors were written.
+    ``on_progress(done, total)``: called after every chunk (the admin's operation progress).
 
     Idempotent: only stale products are read, and each vector is written with a compare-and-set on
     the content hash it was made from, so an edit made meanwhile is never overwritten by an old vector
@@ -272,6 +279,8 @@ def product_embed(*, product_ids: Iterable[int] | None = None, chunk_size: int =
         ]
         written += _write_vectors(rows, model)
         bar.update(len(chunk))
+        if on_progress is not None:
+            on_progress(bar.n, total)
     bar.close()
     return written
 

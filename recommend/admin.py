@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from catalog.models import Category, Product
 from profiles.models import Shopper
-from recommend import services
+from recommend import operations, services
 from recommend.merchandising import preview, state
-from recommend.models import Rule, SearchLog, Synonym
+from recommend.models import OperationRun, Rule, SearchLog, Synonym
 from recommend.search import engine
 
 
@@ -294,3 +295,49 @@ class SearchLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OperationRun)
+class OperationRunAdmin(admin.ModelAdmin):
+    """Start an operation (buttons above the list); each row shows its progress and result as the worker goes."""
+
+    list_display = ["created_at", "kind", "status", "progress_bar", "message", "requested_by", "finished_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [
+        "kind", "status", "progress", "message", "result", "requested_by", "attempts", "created_at", "started_at",
+        "finished_at",
+    ]  # fmt: skip
+    change_list_template = "admin/recommend/operationrun/change_list.html"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj: OperationRun) -> str:
+        return format_html(
+            '<progress max="100" value="{}">{} %</progress> {} %', obj.progress, obj.progress, obj.progress
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.start_view)
+        return [path("start/", view, name="recommend_operationrun_start"), *super().get_urls()]
+
+    def start_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        kind = request.POST.get("kind", "")
+        try:
+            run = operations.operation_start(kind=kind, requested_by_id=request.user.pk)
+        except operations.OperationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{run.get_kind_display().capitalize()}: {run.status}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:recommend_operationrun_changelist"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        active = OperationRun.objects.filter(status__in=[OperationRun.Status.QUEUED, OperationRun.Status.RUNNING])
+        extra = {"kinds": OperationRun.Kind.choices, "refresh": active.exists(), **(extra_context or {})}
+        return super().changelist_view(request, extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -155,3 +156,38 @@ class Synonym(models.Model):
     def __str__(self) -> str:
         arrow = "→" if self.kind == self.Kind.ONE_WAY else "="
         return f"{self.terms} {arrow} {self.synonyms}"
+
+
+class OperationRun(models.Model):
+    """One back-office operation a merchandiser started in admin (re-embed, retrain the graph, rebuild the
+    query vocabulary): run by a Celery worker, its progress and result written here as it goes."""
+
+    class Kind(models.TextChoices):
+        REEMBED = "reembed", "re-embed every product"
+        RETRAIN_GRAPH = "retrain_graph", "retrain the graph model"
+        REBUILD_VOCABULARY = "rebuild_vocabulary", "rebuild the query vocabulary"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="percent done")
+    message = models.CharField(max_length=500, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status})"

@@ -43,3 +43,21 @@ def refresh_trending() -> int:
     from recommend.recs import training
 
     return training.popularity_refresh()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=4,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 300,
+)
+def run_operation(run_id: int) -> str | None:
+    """One back-office operation started in admin (recommend/operations.py); sent to the queue of its kind."""
+    from recommend import operations
+
+    run = operations.operation_execute(run_id=run_id)
+    return None if run is None else run.status
