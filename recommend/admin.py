@@ -309,11 +309,17 @@ class OperationRunAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     change_list_template = "admin/recommend/operationrun/change_list.html"
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are started with the buttons above the list (start_view), never by a blank form
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def can_start(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommend.add_operationrun")
 
     @admin.display(description="progress")
     def progress_bar(self, obj: OperationRun) -> str:
@@ -326,7 +332,7 @@ class OperationRunAdmin(admin.ModelAdmin):
         return [path("start/", view, name="recommend_operationrun_start"), *super().get_urls()]
 
     def start_view(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST" or not self.has_add_permission(request):
+        if request.method != "POST" or not self.can_start(request):
             raise PermissionDenied
         kind = request.POST.get("kind", "")
         try:
@@ -339,5 +345,6 @@ class OperationRunAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         active = OperationRun.objects.filter(status__in=[OperationRun.Status.QUEUED, OperationRun.Status.RUNNING])
-        extra = {"kinds": OperationRun.Kind.choices, "refresh": active.exists(), **(extra_context or {})}
+        kinds = OperationRun.Kind.choices if self.can_start(request) else []
+        extra = {"kinds": kinds, "refresh": active.exists(), **(extra_context or {})}
         return super().changelist_view(request, extra)

@@ -13,9 +13,6 @@ class SearchLog(models.Model):
     result_ids = models.JSONField(default=list)  # the first page, in order
     total = models.PositiveIntegerField(default=0)
     relaxed = models.JSONField(default=list)
-    # Products that share a word with the query (keyword candidates, at most SEARCH_CANDIDATES); 0: the
-    # catalog does not use the shopper's words, every result is only close in meaning (a synonym's case).
-    word_matches = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.FloatField()
     # CASCADE: erasing a shopper erases their queries and session key too (no row may name an erased person).
     shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.CASCADE)
@@ -114,7 +111,7 @@ class Rule(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=1, help_text="Pin: the place on the first page (1 = first).")
     strength = models.PositiveSmallIntegerField(default=10, help_text="Boost or bury: how many places to move.")
-    url = models.CharField(max_length=500, blank=True, help_text="Redirect: a path on this shop, e.g. /c/sale/.")
+    url = models.CharField("URL", max_length=500, blank=True, help_text="Redirect: a path on this shop, e.g. /c/sale/.")
     enabled = models.BooleanField(default=True)
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)

@@ -129,7 +129,6 @@ class SearchResult:
     hidden: list[Constraint] = field(default_factory=list)  # hide rules, applied like filters but never shown
     rules: list[merch_rules.ActiveRule] = field(default_factory=list)  # the rules that applied to this search
     redirect: merch_rules.ActiveRule | None = None  # a redirect rule for this query: the storefront follows it
-    word_matches: int = 0  # candidates sharing a word with the query (0: all results are only similar in meaning)
 
     @property
     def did_you_mean(self) -> str | None:
@@ -350,7 +349,6 @@ def search(
         context=context,
         hidden=hidden,
         rules=rules,
-        word_matches=len(keyword),
         redirect=merch_rules.redirect_for(merchandising.rules, rule_context.query, now),
     )
     result.facets = search_facets(result, filters, rows=facet_rows)
@@ -573,7 +571,6 @@ def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> N
         result_ids=[hit.product.pk for hit in result.hits],
         total=result.total,
         relaxed=[c.label for c in result.relaxed],
-        word_matches=result.word_matches,
         latency_ms=round(result.latency_ms, 2),
         shopper_id=shopper_id,
         session_key=session_key or "",
