@@ -121,6 +121,9 @@ class SearchResult:
     latency_ms: float = 0.0
     candidate_ids: list[int] = field(default_factory=list)
     context: QueryContext | None = None
+    # Full-text candidates under the final constraints (capped at CANDIDATES); 0 means no product holds the
+    # words and every result came by meaning alone: the merchandiser's cue for a synonym. None: no words.
+    keyword_matches: int | None = None
 
     @property
     def did_you_mean(self) -> str | None:
@@ -270,6 +273,7 @@ def search(
     session_key: str = "",
     log: bool = True,
     personalize: bool = True,
+    surface: str = "search",
 ) -> SearchResult:
     started = time.perf_counter()
     filters = filters or SearchFilters()
@@ -323,11 +327,12 @@ def search(
         relaxed=relaxed,
         candidate_ids=[pk for pk, _ in ranked],
         context=context,
+        keyword_matches=len(keyword) if text else None,
     )
     result.facets = search_facets(result, filters, rows=facet_rows)
     result.latency_ms = (time.perf_counter() - started) * 1000
     if log:
-        _log(result, shopper_id=shopper_id, session_key=session_key)
+        _log(result, shopper_id=shopper_id, session_key=session_key, surface=surface)
     return result
 
 
@@ -500,7 +505,7 @@ def search_facets(
     return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
 
 
-def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> None:
+def _log(result: SearchResult, *, shopper_id: int | None, session_key: str, surface: str) -> None:
     from recommend.models import SearchLog
 
     SearchLog.objects.create(
@@ -513,4 +518,6 @@ def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> N
         latency_ms=round(result.latency_ms, 2),
         shopper_id=shopper_id,
         session_key=session_key or "",
+        surface=surface,
+        keyword_matches=result.keyword_matches,
     )
