@@ -13,9 +13,11 @@ class SearchLog(models.Model):
     result_ids = models.JSONField(default=list)  # the first page, in order
     total = models.PositiveIntegerField(default=0)
     relaxed = models.JSONField(default=list)
-    # Products the full-text step found (capped at SEARCH_CANDIDATES): 0 = no product holds these words, the
-    # results came by meaning only (a synonym is missing). Null: a query without words, or logged before this.
+    # Products the full-text step found (capped at SEARCH_CANDIDATES): 0 = no product holds any of the words,
+    # the results came by meaning only. Null: a query without words, or logged before this was recorded.
     keyword_matches = models.PositiveIntegerField(null=True, blank=True)
+    # The query's words no product holds ("trainers" in a shop that says "sneakers"): synonym candidates.
+    unknown_words = models.JSONField(default=list, blank=True)
     latency_ms = models.FloatField()
     # CASCADE: erasing a shopper erases their queries and session key too (no row may name an erased person).
     shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.CASCADE)

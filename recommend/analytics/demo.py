@@ -30,7 +30,7 @@ from tqdm import tqdm
 from profiles.demo import EVENT_ID_PREFIX
 from profiles.models import Event
 from recommend.models import SearchLog, SurfaceImpression
-from recommend.search.engine import SearchResult, search
+from recommend.search.engine import SearchResult, search, unknown_words
 
 SEARCH_PAGE_SIZE = 24  # recommend/views.py PAGE_SIZE: the first page a shopper saw
 ASSISTANT_PAGE_SIZE = 12  # the results the assistant judges its reply on (assistant/dialogue.py LOOKED_AT)
@@ -73,7 +73,10 @@ def generate_demo_analytics(*, progress: bool = False) -> DemoAnalyticsSummary:
         page_size = ASSISTANT_PAGE_SIZE if surface == "assistant" else SEARCH_PAGE_SIZE
         results[query, surface] = search(q=query, page_size=page_size, log=False, personalize=False)
     summary.queries_replayed = len(results)
-    summary.unmatched_queries = sum(1 for r in results.values() if r.total == 0 or r.relaxed or r.keyword_matches == 0)
+    unknown = {key: unknown_words(result) for key, result in results.items()}
+    summary.unmatched_queries = sum(
+        1 for key, r in results.items() if r.total == 0 or r.relaxed or r.keyword_matches == 0 or unknown[key]
+    )
 
     assistant_replies: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     rows: list[tuple[SearchLog, datetime]] = []
@@ -89,7 +92,8 @@ def generate_demo_analytics(*, progress: bool = False) -> DemoAnalyticsSummary:
                 counts[1] += min(len(result.hits), ASSISTANT_CARDS)
         if result is None or (shopper_id, created_at, surface) in logged:
             continue
-        rows.append((_log_row(result, shopper_id=shopper_id, surface=surface), created_at))
+        row = _log_row(result, shopper_id=shopper_id, surface=surface, unknown=unknown[query, surface])
+        rows.append((row, created_at))
     with transaction.atomic():
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
@@ -108,7 +112,7 @@ def _surface(event_surface: str) -> str:
     return "assistant" if event_surface == Event.Surface.ASSISTANT else "search"
 
 
-def _log_row(result: SearchResult, *, shopper_id: int, surface: str) -> SearchLog:
+def _log_row(result: SearchResult, *, shopper_id: int, surface: str, unknown: list[str]) -> SearchLog:
     return SearchLog(
         query=result.parsed.raw,
         parsed=result.parsed.to_dict(),
@@ -117,6 +121,7 @@ def _log_row(result: SearchResult, *, shopper_id: int, surface: str) -> SearchLo
         total=result.total,
         relaxed=[c.label for c in result.relaxed],
         keyword_matches=result.keyword_matches,
+        unknown_words=unknown,
         latency_ms=round(result.latency_ms, 2),
         shopper_id=shopper_id,
         surface=surface,

@@ -7,7 +7,8 @@ Definitions (the dashboard states them too):
 - **A search with a click**: the same shopper clicked a product on the same surface within
   ``CLICK_WINDOW`` after it (searches logged without a shopper, e.g. paused shoppers', never count as clicked).
 - **Unmatched queries**: no result at all, results only after dropping some of the words' constraints
-  (``relaxed``), or results by meaning only (no product holds the words: ``keyword_matches == 0``).
+  (``relaxed``), or words no product holds (``unknown_words``: "trainers" where the catalog says
+  "sneakers"; or ``keyword_matches == 0``, every result found by meaning only).
 - **Impressions per surface**: lists shown (a search results page, a recommendation row, an assistant reply
   with products) and the product cards in them. CTR and add-to-cart rate are clicks and cart adds from that
   surface per product card shown.
@@ -144,7 +145,7 @@ class QueryRow:
 def _logs_cte() -> str:
     return f"""
         WITH logs AS (
-            SELECT {_NORMALISED} AS q, l.total, l.relaxed, l.keyword_matches, l.shopper_id, l.created_at,
+            SELECT {_NORMALISED} AS q, l.total, l.relaxed, l.keyword_matches, l.unknown_words, l.shopper_id, l.created_at,
                    EXISTS (
                        SELECT 1 FROM {_EVENT} e
                        WHERE e.shopper_id = l.shopper_id AND e.kind = 'click' AND e.surface = l.surface
@@ -156,7 +157,8 @@ def _logs_cte() -> str:
     """
 
 
-_UNMATCHED = "(total = 0 OR relaxed <> '[]'::jsonb OR keyword_matches = 0)"
+_UNKNOWN = "(unknown_words <> '[]'::jsonb OR keyword_matches = 0)"
+_UNMATCHED = f"(total = 0 OR relaxed <> '[]'::jsonb OR {_UNKNOWN})"
 
 
 def top_queries(*, period: Period, limit: int = 25) -> list[QueryRow]:
@@ -182,8 +184,9 @@ class UnmatchedQuery:
     searches: int
     zero_results: int  # nothing at all
     relaxed: int  # results only without some of the constraints the words set
-    meaning_only: int  # results, but no product holds the words
+    unknown: int  # results, but some words no product holds (or none of them: found by meaning only)
     relaxed_labels: tuple[str, ...]  # what the latest relaxed search dropped
+    unknown_words: tuple[str, ...]  # the latest search's words no product holds
     clicked: int
     last_searched: datetime
 
@@ -193,7 +196,15 @@ class UnmatchedQuery:
             return "no results"
         if self.relaxed:
             return "results only without " + ", ".join(self.relaxed_labels) if self.relaxed_labels else "relaxed"
+        if self.unknown_words:
+            words = ", ".join(f"“{w}”" for w in self.unknown_words)
+            return f"no product has the word{'s' if len(self.unknown_words) > 1 else ''} {words}"
         return "no product has these words (found by meaning only)"
+
+    @property
+    def synonym_terms(self) -> str:
+        """What a synonym would teach search: the words no product holds, else the whole query."""
+        return " ".join(self.unknown_words) or self.query
 
 
 def unmatched_queries(*, period: Period, limit: int = 25) -> list[UnmatchedQuery]:
@@ -205,9 +216,11 @@ def unmatched_queries(*, period: Period, limit: int = 25) -> list[UnmatchedQuery
         SELECT q AS query, count(*) AS searches,
                count(*) FILTER (WHERE total = 0) AS zero_results,
                count(*) FILTER (WHERE total > 0 AND relaxed <> '[]'::jsonb) AS relaxed,
-               count(*) FILTER (WHERE total > 0 AND relaxed = '[]'::jsonb AND keyword_matches = 0) AS meaning_only,
+               count(*) FILTER (WHERE total > 0 AND relaxed = '[]'::jsonb AND {_UNKNOWN}) AS unknown,
                (array_agg(relaxed ORDER BY created_at DESC) FILTER (WHERE relaxed <> '[]'::jsonb))[1]
                    AS relaxed_labels,
+               (array_agg(unknown_words ORDER BY created_at DESC) FILTER (WHERE unknown_words <> '[]'::jsonb))[1]
+                   AS unknown_words,
                count(*) FILTER (WHERE clicked) AS clicked,
                max(created_at) AS last_searched
         FROM logs WHERE q <> '' AND {_UNMATCHED}
@@ -217,6 +230,7 @@ def unmatched_queries(*, period: Period, limit: int = 25) -> list[UnmatchedQuery
     )
     for row in rows:
         row["relaxed_labels"] = tuple(str(label) for label in _json(row["relaxed_labels"]) or ())
+        row["unknown_words"] = tuple(str(word) for word in _json(row["unknown_words"]) or ())
     return [UnmatchedQuery(**row) for row in rows]
 
 

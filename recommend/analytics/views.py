@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from recommend.analytics import charts, selectors
 from recommend.analytics.selectors import Period
@@ -117,8 +118,9 @@ def _export_zero_results(period: Period) -> tuple[list[str], Iterable[list[Any]]
         "searches",
         "no_results",
         "relaxed",
-        "meaning_only",
+        "with_unknown_words",
         "reason",
+        "unknown_words",
         "searches_with_click",
         "last_searched",
     ]
@@ -128,8 +130,9 @@ def _export_zero_results(period: Period) -> tuple[list[str], Iterable[list[Any]]
             r.searches,
             r.zero_results,
             r.relaxed,
-            r.meaning_only,
+            r.unknown,
             r.reason,
+            " ".join(r.unknown_words),
             r.clicked,
             r.last_searched.isoformat(),
         ]
@@ -211,7 +214,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         unmatched=[
             {
                 "row": row,
-                "synonym_url": _link("admin:recommend_synonym_add", {"terms": row.query}),
+                "synonym_url": _link("admin:recommend_synonym_add", {"terms": row.synonym_terms}),
                 "pin_url": _link("admin:recommend_rule_add", {"query": row.query, "action": "pin"}),
             }
             for row in unmatched
@@ -222,6 +225,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         click_window_minutes=int(selectors.CLICK_WINDOW.total_seconds() // 60),
         attribution_days=selectors.ATTRIBUTION_WINDOW.days,
         quick_ranges=_quick_ranges(),
+        time_zone=timezone.get_current_timezone_name(),
     )
     return render(request, "admin/analytics/dashboard.html", context)
 

@@ -505,6 +505,14 @@ def search_facets(
     return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
 
 
+def unknown_words(result: SearchResult) -> list[str]:
+    """The query's words no product holds (one small query; only for the log, not the shopper's answer)."""
+    text = result.parsed.search_text
+    if not text or result.context is None:
+        return []
+    return retrieval.unknown_words(text, result.context.version)
+
+
 def _log(result: SearchResult, *, shopper_id: int | None, session_key: str, surface: str) -> None:
     from recommend.models import SearchLog
 
@@ -520,4 +528,5 @@ def _log(result: SearchResult, *, shopper_id: int | None, session_key: str, surf
         session_key=session_key or "",
         surface=surface,
         keyword_matches=result.keyword_matches,
+        unknown_words=unknown_words(result),
     )

@@ -90,6 +90,11 @@ def test_an_assistant_reply_with_products_counts_and_its_search_is_logged_as_the
 def test_the_search_log_says_whether_the_words_matched_any_product(search_catalog):
     search(q="hiking boots")
     search(q="sneakers")  # no product says so: the results come by meaning only
+    search(q="waterproof sneakers under $150")
     logs = {log.query: log for log in SearchLog.objects.all()}
     assert logs["hiking boots"].keyword_matches >= 4 and logs["hiking boots"].surface == "search"
+    assert logs["hiking boots"].unknown_words == []
     assert logs["sneakers"].total > 0 and logs["sneakers"].keyword_matches == 0
+    assert logs["sneakers"].unknown_words == ["sneakers"]
+    assert logs["waterproof sneakers under $150"].keyword_matches > 0  # "waterproof" matches
+    assert logs["waterproof sneakers under $150"].unknown_words == ["sneakers"]

@@ -53,7 +53,7 @@ def shop_data():
     log("Hiking Boots", at(3, 10), shopper=bob, result_ids=list(range(20)))
     log("unicorn saddle", at(4, 10), shopper=bob, total=0, result_ids=[], keyword_matches=0)
     log("boots under $5", at(4, 11), shopper=bob, relaxed=["under $5"])
-    log("trainers", at(5, 11), shopper=bob, keyword_matches=0)
+    log("trainers for travel", at(5, 11), shopper=bob, unknown_words=["trainers"])
     impressions(at(2).date(), "recommendations", 5, 50)
     event(bob, "click", at(6), product=kettle, surface="recommendations")
     event(bob, "cart_add", at(6, 13), product=kettle, surface="recommendations")
@@ -130,7 +130,7 @@ def test_page_shows_the_figures_of_the_range(merchandiser, shop_data):
     zero = html[html.index('<section id="zero-results">') : html.index('<section id="revenue">')]
     assert _row(html, "unicorn saddle", "zero-results")[:4] == ["unicorn saddle", "1", "no results", "0"]
     assert _row(html, "boots under $5", "zero-results")[:3] == ["boots under $5", "1", "results only without under $5"]
-    assert _row(html, "trainers", "zero-results")[2] == "no product has these words (found by meaning only)"
+    assert _row(html, "trainers for travel", "zero-results")[2] == "no product has the word “trainers”"
     assert "<td>hiking boots</td>" not in zero
     # Rates per surface: 5 search pages showed 20 + 20 + 0 + 3 + 3 cards; 1 click, 1 cart add.
     assert _row(html, "search", "surfaces") == ["search", "5", "46", "1", "2.2%", "1", "2.2%"]
@@ -201,6 +201,9 @@ def test_unmatched_queries_link_to_a_prefilled_synonym_and_pin_once_those_admin_
     assert 'href="/admin/recommend/synonym/add/?terms=unicorn+saddle"' in html
     assert 'href="/admin/recommend/rule/add/?query=unicorn+saddle&amp;action=pin"' in html
     assert 'href="/admin/recommend/synonym/add/?terms=boots+under+%245"' in html
+    # For a word no product holds, the synonym is for that word.
+    assert 'href="/admin/recommend/synonym/add/?terms=trainers"' in html
+    assert 'href="/admin/recommend/rule/add/?query=trainers+for+travel&amp;action=pin"' in html
     assert html.count("Add synonym") == 3 and html.count("Pin a product") == 3
 
 
@@ -242,7 +245,12 @@ def test_every_table_exports(merchandiser, shop_data):
     assert days[0] == ["day", "searches", "search_box", "assistant"] and len(days) == 11
     assert days[4] == ["2026-03-04", "2", "2", "0"]
     zero = _csv(client.get(URL, {**RANGE, "export": "zero_results"}))
-    assert [r[0] for r in zero[1:]] == ["boots under $5", "trainers", "unicorn saddle"]
+    assert zero[0] == [
+        "query", "searches", "no_results", "relaxed", "with_unknown_words", "reason", "unknown_words",
+        "searches_with_click", "last_searched",
+    ]  # fmt: skip
+    assert [r[0] for r in zero[1:]] == ["boots under $5", "trainers for travel", "unicorn saddle"]
+    assert zero[2][1:7] == ["1", "0", "0", "1", "no product has the word “trainers”", "trainers"]
     assert zero[3][1:6] == ["1", "1", "0", "0", "no results"]
     surfaces = _csv(client.get(URL, {**RANGE, "export": "surfaces"}))
     assert surfaces[1] == ["search", "5", "46", "1", "2.2", "1", "2.2"]

@@ -97,22 +97,27 @@ def test_unmatched_queries_flag_no_results_relaxed_and_meaning_only_and_skip_mat
     log("Unicorn saddle", at(3, 8), total=0, result_ids=[], keyword_matches=0)
     log("boots under $5", at(2), relaxed=["under $5"])
     log("boots under $5", at(4), relaxed=["under $5", "red"])  # the newest relaxation is the one shown
-    log("trainers", at(2, 9), keyword_matches=0)
+    log("trainers", at(2, 9), keyword_matches=0, unknown_words=["trainers"])
+    log("trainers for travel", at(2, 9), keyword_matches=40, unknown_words=["trainers"])
+    log("cosy thing", at(2, 9), keyword_matches=0)  # logged before unknown words were: meaning only
     log("hiking boots", at(2), keyword_matches=12)  # found by its words: not listed
     log("under $50", at(2), keyword_matches=None)  # no words: not listed
     log("unicorn saddle", at(11, 1), total=0)  # after the range
 
     rows = {r.query: r for r in selectors.unmatched_queries(period=PERIOD)}
 
-    assert set(rows) == {"unicorn saddle", "boots under $5", "trainers"}
+    assert set(rows) == {"unicorn saddle", "boots under $5", "trainers", "trainers for travel", "cosy thing"}
     saddle, relaxed, trainers = rows["unicorn saddle"], rows["boots under $5"], rows["trainers"]
     assert (saddle.searches, saddle.zero_results, saddle.reason) == (2, 2, "no results")
     assert saddle.last_searched == at(3, 8)
     assert (relaxed.searches, relaxed.relaxed, relaxed.zero_results) == (2, 2, 0)
     assert relaxed.relaxed_labels == ("under $5", "red")
     assert relaxed.reason == "results only without under $5, red"
-    assert (trainers.searches, trainers.meaning_only) == (1, 1)
-    assert trainers.reason == "no product has these words (found by meaning only)"
+    assert (trainers.searches, trainers.unknown, trainers.unknown_words) == (1, 1, ("trainers",))
+    assert trainers.reason == "no product has the word “trainers”"
+    # A synonym is about the missing word, not the whole query.
+    assert (rows["trainers for travel"].synonym_terms, saddle.synonym_terms) == ("trainers", "unicorn saddle")
+    assert rows["cosy thing"].reason == "no product has these words (found by meaning only)"
     assert [r.query for r in selectors.unmatched_queries(period=PERIOD)][0] in {"unicorn saddle", "boots under $5"}
 
 
