@@ -220,6 +220,7 @@ def _run_search(turn: TurnInput, search_state: dict[str, Any]) -> SearchResult:
         shopper_id=shopper.pk if personal else None,
         log=search_state.get("page", 1) == 1,
         personalize=personal,
+        surface="assistant",  # analytics: the assistant's queries are not search-box impressions
     )
 
 

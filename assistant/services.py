@@ -13,6 +13,8 @@ from assistant import dialogue
 from assistant.models import Conversation, Message, SupportTicket
 from catalog.models import Product
 from profiles.models import Shopper
+from recommend.analytics.services import surface_impression_record
+from recommend.models import SurfaceImpression
 
 TRANSCRIPT_MESSAGES = 40
 
@@ -127,6 +129,8 @@ def message_post(
         asked.save(update_fields=["intent", "confidence"])
     # The optional LLM rewords the grounded reply after the commit: a network call (up to LLM_TIMEOUT)
     # never holds the conversation's lock or a transaction open. The stored reply follows.
+    if reply.products:  # analytics: a reply that shows products is one impression of the assistant surface
+        surface_impression_record(surface=SurfaceImpression.Surface.ASSISTANT, products=len(reply.products))
     plain = reply.text
     reply = dialogue.grounded(reply)
     if reply.text != plain:

@@ -45,6 +45,17 @@ IN_TASTE_SHARE = 0.85
 _NEUTRAL_GENDERS = ("unisex", "kids", "")
 _SURFACES = ("search", "category", "recommendations", "direct", "assistant")
 _SURFACE_WEIGHTS = (40, 32, 15, 10, 3)
+# Shoppers' own words for what the catalog calls otherwise: no product holds them, so these searches find
+# products by meaning only, and the analytics dashboard lists them as synonyms to add (the merchandiser's story).
+_SHOPPERS_WORDS = {
+    "Shoes > Sneakers": "trainers",
+    "Furniture > Sofas": "couch",
+    "Women's Clothing > Sweaters & Cardigans": "jumper",
+    "Men's Clothing > Sweaters & Hoodies": "jumper",
+    "Baby > Strollers": "pushchair",
+    "Baby > Diapers & Wipes": "nappies",
+}
+_SHOPPERS_WORDS_FROM = 0.8  # the plainer queries (r at or above this) use the shopper's word
 _NICE_PRICES = (10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 3000)
 
 
@@ -432,6 +443,8 @@ def _query(rng: random.Random, pool: _Pool, taste: Taste, index: int) -> str:
     price = pool.cents[index] / 100
     brand = pool.brands[pool.brand[index]]
     r = rng.random()
+    if r >= _SHOPPERS_WORDS_FROM:  # decided by the draw already made: every other query stays as it was
+        term = _SHOPPERS_WORDS.get(path, term)
     if sub and sub.genders and r < 0.3:
         gender = pool.genders[pool.gender[index]]
         gender = taste.gender if gender not in ("women", "men") else gender

@@ -1,4 +1,5 @@
-"""What recommend stores: every search (analytics, profiles) and the signals recommendations are built from."""
+"""What recommend stores: every search (analytics, profiles), impressions per surface, and the signals
+recommendations are built from."""
 
 from __future__ import annotations
 
@@ -13,11 +14,16 @@ class SearchLog(models.Model):
     result_ids = models.JSONField(default=list)  # the first page, in order
     total = models.PositiveIntegerField(default=0)
     relaxed = models.JSONField(default=list)
+    # Products the full-text step found (capped at SEARCH_CANDIDATES): 0 = no product holds any of the words,
+    # the results came by meaning only. Null: a query without words, or logged before this was recorded.
+    keyword_matches = models.PositiveIntegerField(null=True, blank=True)
+    # The query's words no product holds ("trainers" in a shop that says "sneakers"): synonym candidates.
+    unknown_words = models.JSONField(default=list, blank=True)
     latency_ms = models.FloatField()
     # CASCADE: erasing a shopper erases their queries and session key too (no row may name an erased person).
     shopper = models.ForeignKey("profiles.Shopper", null=True, blank=True, on_delete=models.CASCADE)
     session_key = models.CharField(max_length=64, blank=True)
-    surface = models.CharField(max_length=20, default="search")
+    surface = models.CharField(max_length=20, default="search")  # "search" (box, API) or "assistant"
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -25,6 +31,30 @@ class SearchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query!r} ({self.total} results)"
+
+
+class SurfaceImpression(models.Model):
+    """How often a surface showed products on one day: the denominator of its click-through rate.
+
+    Search impressions are the SearchLog rows; recommendation rows and assistant replies have no log of their
+    own, so each rendered answer adds to this counter (recommend/analytics/services.py). ``lists``: rows or
+    replies shown; ``products``: the product cards in them.
+    """
+
+    class Surface(models.TextChoices):
+        RECOMMENDATIONS = "recommendations"
+        ASSISTANT = "assistant"
+
+    day = models.DateField()
+    surface = models.CharField(max_length=20, choices=Surface.choices)
+    lists = models.PositiveBigIntegerField(default=0)
+    products = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "surface"], name="surfaceimpression_day_surface")]
+
+    def __str__(self) -> str:
+        return f"{self.surface} on {self.day}: {self.lists} lists, {self.products} products"
 
 
 class ItemNeighbor(models.Model):

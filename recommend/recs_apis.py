@@ -24,7 +24,9 @@ from catalog.apis import ProductOutput
 from catalog.models import Product
 from orders import selectors as order_selectors
 from profiles.services import shopper_for_request
+from recommend.analytics.services import surface_impression_record
 from recommend.apis import product_representation
+from recommend.models import SurfaceImpression
 from recommend.recs import engine
 
 MAX_EXCLUDE = 200
@@ -148,6 +150,8 @@ def recommendations_representation(surface: str, recs: list[engine.Recommendatio
 
 
 def _answer(surface: str, recs: list[engine.Recommendation]) -> Response:
+    if recs:  # analytics: every answer with products is one impression of the recommendation surface
+        surface_impression_record(surface=SurfaceImpression.Surface.RECOMMENDATIONS, products=len(recs))
     return Response(recommendations_representation(surface, recs))
 
 

@@ -22,6 +22,8 @@ from catalog.views import HtmxHttpRequest, storefront_context, wants_partial
 from orders.selectors import cart_product_ids
 from profiles.models import Shopper
 from profiles.services import shopper_for_request
+from recommend.analytics.services import surface_impression_record
+from recommend.models import SurfaceImpression
 from recommend.recs import engine
 
 ROW_LIMIT = 12
@@ -60,6 +62,12 @@ def home_rows(shopper: Shopper | None) -> list[Row]:
 
 def _respond(request: HtmxHttpRequest, rows: list[Row], page: dict[str, Any]) -> HttpResponse:
     """Only the rows for htmx (the slot on a catalog or cart page); a page of their own for a plain link."""
+    if rows:  # analytics: the rows shown are the recommendation surface's impressions
+        surface_impression_record(
+            surface=SurfaceImpression.Surface.RECOMMENDATIONS,
+            lists=len(rows),
+            products=sum(len(row.recs) for row in rows),
+        )
     if wants_partial(request):
         response = render(request, "recommend/partials/_rows.html", {"rows": rows})
     else:

@@ -2,7 +2,7 @@
 
 Starts (or reuses) the embedded Postgres and Redis unless DATABASE_URL / REDIS_URL are set,
 migrates, creates the merchandiser account, generates the demo catalog and shoppers the first time,
-embeds what is stale, then runs gunicorn, a Celery worker and Celery beat until interrupted.
+embeds what is stale, fills the analytics history, then runs gunicorn, a Celery worker and Celery beat until interrupted.
 Every child gets the service URLs in its environment, so only this process holds the embedded
 servers, and they stop when it does.
 """
@@ -98,6 +98,9 @@ def prepare() -> tuple[str, str]:
     # Recommendations read precomputed signals: item neighbours and trending now (seconds), the graph
     # vectors by the worker once it is up (about a minute on the demo) when none were trained yet.
     call_command("train_recommendations")
+    # The analytics page: the demo shoppers' searches replayed through the engine as search logs, and their
+    # impressions (a minute or two the first time; later starts find everything logged and add nothing).
+    call_command("generate_demo_analytics")
     # The assistant: shipped FAQ entries (embedded now: a few dozen) and intent examples; the classifier
     # trains itself from them on first use when none was trained yet.
     call_command("load_faq", embed=True)

@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from recommend.analytics import views as analytics_views
 from shopguide import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Before the admin's own patterns, which would answer 404 for a path they do not know.
+    path("admin/analytics/", analytics_views.dashboard, name="admin-analytics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

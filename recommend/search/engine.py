@@ -129,6 +129,9 @@ class SearchResult:
     hidden: list[Constraint] = field(default_factory=list)  # hide rules, applied like filters but never shown
     rules: list[merch_rules.ActiveRule] = field(default_factory=list)  # the rules that applied to this search
     redirect: merch_rules.ActiveRule | None = None  # a redirect rule for this query: the storefront follows it
+    # Full-text candidates under the final constraints (capped at CANDIDATES); 0 means no product holds the
+    # words and every result came by meaning alone: the merchandiser's cue for a synonym. None: no words.
+    keyword_matches: int | None = None
 
     @property
     def did_you_mean(self) -> str | None:
@@ -278,6 +281,7 @@ def search(
     session_key: str = "",
     log: bool = True,
     personalize: bool = True,
+    surface: str = "search",
 ) -> SearchResult:
     started = time.perf_counter()
     filters = filters or SearchFilters()
@@ -350,11 +354,12 @@ def search(
         hidden=hidden,
         rules=rules,
         redirect=merch_rules.redirect_for(merchandising.rules, rule_context.query, now),
+        keyword_matches=len(keyword) if text else None,
     )
     result.facets = search_facets(result, filters, rows=facet_rows)
     result.latency_ms = (time.perf_counter() - started) * 1000
     if log:
-        _log(result, shopper_id=shopper_id, session_key=session_key)
+        _log(result, shopper_id=shopper_id, session_key=session_key, surface=surface)
     return result
 
 
@@ -561,7 +566,15 @@ def search_facets(
     return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
 
 
-def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> None:
+def unknown_words(result: SearchResult) -> list[str]:
+    """The query's words no product holds (one small query; only for the log, not the shopper's answer)."""
+    text = result.parsed.search_text
+    if not text or result.context is None:
+        return []
+    return retrieval.unknown_words(text, result.context.version)
+
+
+def _log(result: SearchResult, *, shopper_id: int | None, session_key: str, surface: str) -> None:
     from recommend.models import SearchLog
 
     SearchLog.objects.create(
@@ -574,4 +587,7 @@ def _log(result: SearchResult, *, shopper_id: int | None, session_key: str) -> N
         latency_ms=round(result.latency_ms, 2),
         shopper_id=shopper_id,
         session_key=session_key or "",
+        surface=surface,
+        keyword_matches=result.keyword_matches,
+        unknown_words=unknown_words(result),
     )

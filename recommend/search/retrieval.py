@@ -203,6 +203,14 @@ def _lexemes(text: str) -> list[str]:
 
 def _idf(lexemes: list[str], version: str) -> dict[str, float]:
     """BM25's idf per lexeme from document frequencies, cached per catalog version."""
+    out = {}
+    for lex, (total, df) in _frequencies(lexemes, version).items():
+        out[lex] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+    return out
+
+
+def _frequencies(lexemes: list[str], version: str) -> dict[str, tuple[float, int]]:
+    """(active products, products holding the lexeme) per lexeme, cached per catalog version."""
     with _df_lock:
         if _df_cache and (next(iter(_df_cache))[0] != version or len(_df_cache) > DF_CACHE_LIMIT):
             _df_cache.clear()  # the catalog changed (or the cache grew too big): counts are recomputed lazily
@@ -222,11 +230,23 @@ def _idf(lexemes: list[str], version: str) -> dict[str, float]:
                 )
                 (df,) = cursor.fetchone()
                 _df_cache[(version, lex)] = (float(total), int(df))
-    out = {}
-    for lex in lexemes:
-        total, df = _df_cache.get((version, lex)) or (1.0, 0)
-        out[lex] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
-    return out
+    return {lex: _df_cache.get((version, lex)) or (1.0, 0) for lex in lexemes}
+
+
+def unknown_words(text: str, version: str) -> list[str]:
+    """The words of ``text`` that no active product holds (none of their stems is in any product's full text),
+    in order: what shoppers call something the catalog names otherwise. Stop words and symbols are no words."""
+    words = list(dict.fromkeys(w for w in WORD_RE.findall(text.casefold()) if not w.isdigit()))[:16]
+    if not words:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, array(SELECT lexeme FROM unnest(to_tsvector('english', w))) FROM unnest(%s::text[]) AS w",
+            [words],
+        )
+        stems = {word: lexemes for word, lexemes in cursor.fetchall() if lexemes}
+    frequencies = _frequencies(sorted({lex for lexemes in stems.values() for lex in lexemes}), version)
+    return [w for w in words if w in stems and all(frequencies[lex][1] == 0 for lex in stems[w])]
 
 
 _lengths_cache: dict[str, tuple[float, float]] = {}
