@@ -112,7 +112,7 @@ def _counts(experiment: Experiment, variants: list[Variant], start: datetime, en
         SELECT CASE {cases} END AS variant_id,
                count(*),
                coalesce(sum(s.n), 0)::bigint,
-               coalesce(sum(least(e.clicks, coalesce(s.n, 0))), 0)::bigint,
+               coalesce(sum(least(coalesce(e.clicks, 0), coalesce(s.n, 0))), 0)::bigint,
                count(*) FILTER (WHERE e.purchased),
                coalesce(sum(e.revenue), 0)
           FROM assigned x

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from profiles.models import Shopper
 from recommend.experiments import knobs, services
 from recommend.models import Experiment, Variant
@@ -23,10 +25,8 @@ def shoppers_in(exp: Experiment, variant_name: str, count: int) -> list[Shopper]
     variants = list(exp.variants.order_by("id"))
     upper = knobs.bounds([v.weight for v in variants])
     out: list[Shopper] = []
-    n = 0
     while len(out) < count:
-        n += 1
-        shopper = Shopper.objects.create(session_key=f"{exp.pk}-{variant_name}-{n}")
+        shopper = Shopper.objects.create(session_key=uuid.uuid4().hex)
         if variants[knobs.arm_index(exp.salt, shopper.pk, upper)].name == variant_name:
             out.append(shopper)
         else:
