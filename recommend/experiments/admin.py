@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -58,8 +59,21 @@ class RankingSettingsAdmin(admin.ModelAdmin):
             messages.error(request, str(error))
 
 
+class VariantFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        controls = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_control") and not form.cleaned_data.get("DELETE", False)
+        ]
+        if len(controls) > 1:
+            raise ValidationError("One variant is the control (the live settings); tick only one.")
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = VariantFormSet
     fields = ["name", "is_control", "weight", *KNOB_FIELDS]
     extra = 0
     min_num = 2
