@@ -69,3 +69,17 @@ def test_a_bumped_version_makes_every_process_reload(django_assert_num_queries):
     assert knobs.knobs_for(1).dense_weight == 1.0  # the snapshot holds until the version moves
     cache.set(knobs.VERSION_KEY, "another process saved the settings", timeout=None)
     assert knobs.knobs_for(1).dense_weight == 2.0
+
+
+def test_with_the_cache_down_the_knobs_still_come_from_the_database(settings, tmp_path, django_assert_num_queries):
+    RankingSettings.objects.create(pk=1, personalization=0.25)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"unix://{tmp_path}/no-redis.sock",
+            "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+        }
+    }
+    assert knobs.knobs_for(3).personalization == 0.25  # read from the database
+    with django_assert_num_queries(0):  # and kept for a while, not re-read per request
+        assert knobs.knobs_for(4).personalization == 0.25
