@@ -38,9 +38,6 @@ HISTORY_EVENTS = 200  # the newest product events read per shopper: the history,
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
 ANN_EF_SEARCH = 200
 CANDIDATES_AROUND_ITEM = 60  # content neighbours fetched for a product-seeded row (rows show ≤ 12)  # the HNSW walk must be at least as wide as the candidates asked for
-CATEGORY_CAP_SHARE = (
-    3  # today's default of the ranking knob recs_diversity: at most a third of a row from one leaf category
-)
 # Content neighbours at least this close (cosine, all-MiniLM-L6-v2) only: products of one kind score 0.6–0.9
 # on the demo, a coffee grinder and a hiking boot about 0.2. A floor, not a tuned cut: the demo's templated
 # descriptions put even unrelated products near 0.55, so per-category caps and the blend do the rest.
