@@ -5,8 +5,9 @@ the variant whose cumulative traffic weight covers it), so nothing is written pe
 report recomputes it in SQL (``report.py`` builds the same bucket expression).
 
 The settings and the running experiment live in a per-process snapshot, tagged with a version kept in
-the Django cache (Redis). Every request reads that version (one Redis GET) and reloads from the
-database only when a service has bumped it (after its transaction commits).
+the Django cache (Redis). The process compares that version at most once a second (one Redis GET) and
+reloads from the database only when a service has bumped it (after its transaction commits); the
+process that made the change forgets its snapshot at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "recommend:ranking-knobs:version"
 BUCKET_BITS = 56  # 7 bytes of the digest: fits a signed bigint in SQL, exact as an int in Python
 BUCKETS = 1 << BUCKET_BITS
+# The version is read at most this often per process: a change reaches every process within a second
+# (this process at once), and a busy process makes one Redis read a second, not one per request.
+VERSION_CHECK_S = 1.0
 STALE_AFTER_S = 30.0  # with the cache down, the snapshot is reloaded from the database this often
 UNAVAILABLE = object()
 
@@ -77,6 +81,7 @@ class Snapshot:
     running: Running | None
     version: object = None
     loaded_at: float = field(default_factory=time.monotonic)
+    checked_at: float = field(default_factory=time.monotonic)  # when the version was last compared
 
 
 _snapshot: Snapshot | None = None
@@ -125,18 +130,23 @@ def _load() -> Snapshot:
 def snapshot() -> Snapshot:
     global _snapshot
     current = _snapshot
+    now = time.monotonic()
+    if current is not None and now - current.checked_at < VERSION_CHECK_S:
+        return current
     try:
         version = cache.get(VERSION_KEY)
     except Exception:  # the cache is down: keep serving, re-reading the database now and then
         logger.warning("ranking knobs: cache unavailable, using the database", exc_info=True)
-        if current is None or time.monotonic() - current.loaded_at > STALE_AFTER_S:
+        if current is None or now - current.loaded_at > STALE_AFTER_S:
             current = _snapshot = _load()
             current.version = UNAVAILABLE  # reloaded again once the cache answers
+        current.checked_at = now  # and the cache is tried again in a second, not on every request
         return current
     if current is None or current.version != version:
         current = _load()
         current.version = version
         _snapshot = current
+    current.checked_at = now
     return current
 
 

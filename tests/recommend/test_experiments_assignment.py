@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 
 import pytest
@@ -55,6 +56,23 @@ def test_knobs_come_from_the_variant_else_the_live_settings():
     assert knobs.knobs_for(None).personalization == 0.5  # no shopper: no experiment
 
 
+def test_the_version_is_compared_at_most_once_a_second(monkeypatch):
+    knobs.knobs_for(1)
+    reads = []
+    real_get = knobs.cache.get
+    monkeypatch.setattr(knobs.cache, "get", lambda *args, **kwargs: reads.append(args) or real_get(*args, **kwargs))
+    clock = [1000.0]
+    monkeypatch.setattr(knobs.time, "monotonic", lambda: clock[0])
+    knobs.reset()
+    knobs.knobs_for(1)  # loads, and compares the version
+    for pk in range(2, 50):
+        knobs.knobs_for(pk)
+    assert len(reads) == 1
+    clock[0] += knobs.VERSION_CHECK_S
+    knobs.knobs_for(1)
+    assert len(reads) == 2
+
+
 def test_the_steady_state_reads_no_database(django_assert_num_queries):
     experiment(B={"dense_weight": 0.0})
     knobs.knobs_for(1)  # loads once
@@ -63,11 +81,12 @@ def test_the_steady_state_reads_no_database(django_assert_num_queries):
             knobs.knobs_for(pk)
 
 
-def test_a_bumped_version_makes_every_process_reload(django_assert_num_queries):
+def test_a_bumped_version_makes_every_process_reload(monkeypatch):
+    monkeypatch.setattr(knobs, "VERSION_CHECK_S", 0.0)  # compare the version on every read
     knobs.knobs_for(1)
     RankingSettings.objects.create(pk=1, dense_weight=2.0)  # written behind the snapshot's back
     assert knobs.knobs_for(1).dense_weight == 1.0  # the snapshot holds until the version moves
-    cache.set(knobs.VERSION_KEY, "another process saved the settings", timeout=None)
+    cache.set(knobs.VERSION_KEY, f"another process saved the settings {uuid.uuid4()}", timeout=None)
     assert knobs.knobs_for(1).dense_weight == 2.0
 
 
