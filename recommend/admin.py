@@ -1,4 +1,5 @@
-"""Merchandisers' admin for what recommend owns: rules, synonyms, the search preview and the search log."""
+"""Merchandisers' admin for what recommend owns: rules, synonyms, the search preview, operations and the search
+log; the live ranking settings and A/B experiments register from recommend/experiments/admin.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.utils.html import format_html
 from catalog.models import Category, Product
 from profiles.models import Shopper
 from recommend import operations, services
+from recommend.experiments import admin as experiments_admin  # noqa: F401  (registers its model admins)
 from recommend.merchandising import preview, state
 from recommend.models import OperationRun, Rule, SearchLog, Synonym
 from recommend.search import engine

@@ -74,3 +74,13 @@ def fresh_popular_searches():
     cache.delete(POPULAR_KEY)
     yield
     cache.delete(POPULAR_KEY)
+
+
+@pytest.fixture(autouse=True)
+def fresh_ranking_knobs():
+    """The ranking knobs are snapshotted per process; a test's rolled-back experiment must not leak into the next."""
+    from recommend.experiments import knobs
+
+    knobs.reset()
+    yield
+    knobs.reset()

@@ -29,6 +29,7 @@ from django.utils.timesince import timesince
 
 from catalog.models import Product
 from profiles.models import Event, Profile, Shopper
+from recommend.experiments import knobs
 from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
 from recommend.models import ItemNeighbor, ProductPopularity
@@ -40,7 +41,6 @@ HISTORY_EVENTS = 200  # the newest product events read per shopper: the history,
 HISTORY_KINDS = (Event.Kind.VIEW, Event.Kind.CLICK, Event.Kind.CART_ADD, Event.Kind.WISHLIST, Event.Kind.PURCHASE)
 ANN_EF_SEARCH = 200
 CANDIDATES_AROUND_ITEM = 60  # content neighbours fetched for a product-seeded row (rows show ≤ 12)  # the HNSW walk must be at least as wide as the candidates asked for
-CATEGORY_CAP_SHARE = 3  # at most a third of a row from one leaf category (when the candidates allow)
 # Content neighbours at least this close (cosine, all-MiniLM-L6-v2) only: products of one kind score 0.6–0.9
 # on the demo, a coffee grinder and a hiking boot about 0.2. A floor, not a tuned cut: the demo's templated
 # descriptions put even unrelated products near 0.55, so per-category caps and the blend do the rest.
@@ -274,17 +274,20 @@ def _finish(
     keep: Callable[[_Card], bool] | None = None,
     diverse: bool = True,
     about: Sequence[Product] = (),
+    diversity: int | None = None,
 ) -> list[tuple[blend.Scored, Product]]:
-    """The best ``limit`` that are available, at most a third from one leaf category (when there is a choice),
-    after the merchandising rules that apply (``about``: the products a row is about, whose categories
-    category rules match). Pins here only move what the row holds: a row says why each item is there."""
+    """The best ``limit`` that are available, at most 1/``diversity`` from one leaf category (when there is a
+    choice; ``diversity``: the shopper's ranking knob, a third by default, else the live settings'), after the
+    merchandising rules that apply (``about``: the products a row is about, whose categories category rules
+    match). Pins here only move what the row holds: a row says why each item is there."""
     head = list(ranked[: limit * 4 + 20])
     cards = _available([s.item for s in head], removed_interests=removed_interests)
     head = [s for s in head if s.item in cards and (keep is None or keep(cards[s.item]))]
     rules = _rules(about)
     if rules:
         head = _apply_rules(head, cards, rules)
-    cap = max(2, -(-limit // CATEGORY_CAP_SHARE)) if diverse else limit
+    share = diversity if diversity is not None else knobs.live_knobs().recs_diversity
+    cap = max(2, -(-limit // share)) if diverse else limit
     chosen = blend.diversify(head, limit=limit, group_of=lambda pk: cards[pk].category_id, cap=cap)
     if any(r.action == "pin" for r in rules):
         chosen = _pin(chosen, head, rules, limit=limit)
@@ -374,7 +377,8 @@ def for_you(
         popularity=_popular(k=per_source),
         exclude=excluded,
     )
-    shown = _finish(ranked, limit=limit, removed_interests=removed)
+    diversity = knobs.knobs_for(shopper.pk if shopper else None).recs_diversity
+    shown = _finish(ranked, limit=limit, removed_interests=removed, diversity=diversity)
     _content_anchors([entry for entry, _ in shown], anchors)
     out = []
     for entry, product in shown:
@@ -423,6 +427,7 @@ def because_you_viewed(
     profile = Profile.objects.filter(shopper=shopper).only("removed_interests").first()
     removed = [str(k) for k in (profile.removed_interests or [])] if profile else []
     seed_products = Product.objects.in_bulk(seeds)
+    diversity = knobs.knobs_for(shopper.pk if shopper else None).recs_diversity
     out: list[tuple[Product, list[Recommendation]]] = []
     shown: set[int] = set(exclude)
     for seed in seeds:
@@ -433,7 +438,9 @@ def because_you_viewed(
         ranked = _item_ranking(product, exclude=history.seen | shown, min_similarity=ROW_MIN_SIMILARITY)
         recs = [
             Recommendation(p, round(e.score, 4), _with_rules([Reason("viewed", because, seed)], e))
-            for e, p in _finish(ranked, limit=_limit(limit), removed_interests=removed, about=[product])
+            for e, p in _finish(
+                ranked, limit=_limit(limit), removed_interests=removed, about=[product], diversity=diversity
+            )
         ]
         shown.update(r.product.pk for r in recs)  # the second row does not repeat the first
         if recs:

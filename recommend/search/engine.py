@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from catalog import selectors
 from catalog.models import Product
+from recommend.experiments.knobs import Knobs, knobs_for
 from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
 from recommend.search import personal, rerank, retrieval
@@ -282,8 +284,11 @@ def search(
     log: bool = True,
     personalize: bool = True,
     surface: str = "search",
+    knobs: Knobs | None = None,
 ) -> SearchResult:
+    """``knobs``: the ranking knobs to use; by default the shopper's (their experiment variant, else the live ones)."""
     started = time.perf_counter()
+    knobs = knobs if knobs is not None else knobs_for(shopper_id)
     filters = filters or SearchFilters()
     vocabulary = get_vocabulary()
     merchandising = merch_state.current()
@@ -301,25 +306,26 @@ def search(
     hide = merch_rules.hide_q(rules)
     hidden = [Constraint("rule", "hidden by a merchandising rule", ~hide, source="rule")] if hide is not None else []
 
-    fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context)
+    fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context, knobs.fusion_weights)
     relaxed: list[Constraint] = []
     # Nothing matches everything asked: drop one constraint at a time, least essential first.
     while not fused and any(_relaxable(c) for c in constraints):
         victim = min((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
-        fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context)
+        fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context, knobs.fusion_weights)
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
     ranking: dict[int, Any] = {}  # the re-ranker's feature row per product, for the reasons
     facet_rows: dict[int, selectors.FacetRow] | None = None  # fetched with the features, for the facets
     if ranker is not None and fused:
-        fused, ranking, facet_rows = _rerank(fused, context, dense, keyword, ranker)
+        fused, ranking, facet_rows = _rerank(fused, context, dense, keyword, ranker, knobs.fusion_weights)
 
     ranked = _sort(fused, sort, parsed)
     lifts: dict[int, personal.Lift] = {}
-    affinities = personal.shopper_affinities(shopper_id) if personalize and sort == "relevance" else None
+    lift_on = personalize and sort == "relevance" and knobs.personalization > 0
+    affinities = personal.shopper_affinities(shopper_id) if lift_on else None
     if affinities:
-        ranked, lifts = personal.personal_rerank(ranked, affinities)
+        ranked, lifts = personal.personal_rerank(ranked, affinities, strength=knobs.personalization)
     notes: dict[int, list[str]] = {}
     if sort == "relevance" and any(r.action in ("pin", "boost", "bury") for r in rules):
         ranked, notes = _apply_rules(ranked, rules, _where(constraints + hidden))
@@ -403,7 +409,7 @@ def _relaxable(constraint: Constraint) -> bool:
 
 
 def _retrieve(
-    text: str, where: Q, context: QueryContext | None = None
+    text: str, where: Q, context: QueryContext | None = None, weights: dict[str, float] | None = None
 ) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
     """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
     context = context or QueryContext.of(text)
@@ -414,7 +420,7 @@ def _retrieve(
         )
     else:
         keyword_rows = retrieval.keyword_candidates(text, where=where, k=CANDIDATES) if text else []
-    weights = settings.SEARCH_FUSION_WEIGHTS
+    weights = weights if weights is not None else settings.SEARCH_FUSION_WEIGHTS
     scores: dict[int, float] = {}
     dense = {pk: (rank, similarity) for rank, (pk, similarity) in enumerate(dense_rows, start=1)}
     keyword = {pk: rank for rank, (pk, _) in enumerate(keyword_rows, start=1)}
@@ -432,6 +438,7 @@ def _rerank(
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     ranker: rerank.Ranker,
+    weights: dict[str, float] | None = None,
 ) -> tuple[list[tuple[int, float]], dict[int, Any], dict[int, selectors.FacetRow]]:
     ids = [pk for pk, _ in fused]
     features, facet_rows = rerank.features_and_facet_rows(
@@ -443,7 +450,13 @@ def _rerank(
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
     )
-    return rerank.rerank(ids, features, ranker), dict(zip(ids, features, strict=True)), facet_rows
+    scored = features
+    if weights is not None and (weights["dense"] != 1.0 or weights["keyword"] != 1.0):
+        # The fusion weights reach the learned score through its two rank features (1 each: unchanged).
+        scored = np.array(features, dtype=np.float64, copy=True)
+        scored[:, rerank.FEATURES.index("rrf_dense")] *= weights["dense"]
+        scored[:, rerank.FEATURES.index("rrf_keyword")] *= weights["keyword"]
+    return rerank.rerank(ids, scored, ranker), dict(zip(ids, features, strict=True)), facet_rows
 
 
 def _named(row: Any) -> dict[str, float] | None:

@@ -42,9 +42,11 @@ def shopper_affinities(shopper_id: int | None) -> dict[str, dict[str, float]] | 
 
 
 def personal_rerank(
-    ranked: Sequence[tuple[int, float]], affinities: dict[str, dict[str, float]]
+    ranked: Sequence[tuple[int, float]], affinities: dict[str, dict[str, float]], strength: float = 1.0
 ) -> tuple[list[tuple[int, float]], dict[int, Lift]]:
-    """``ranked`` (best first) with the window re-ordered by ``position - MAX_LIFT * affinity``; the lifts."""
+    """``ranked`` (best first) with the window re-ordered by ``position - strength * MAX_LIFT * affinity``;
+    the lifts. ``strength``: the ranking knob (0 = no lift, 1 = at most MAX_LIFT places)."""
+    max_lift = MAX_LIFT * strength
     head = list(ranked[:WINDOW])
     rows = Product.objects.filter(pk__in=[pk for pk, _ in head]).values_list(
         "pk", "brand__slug", "brand__name", "category__slug", "category__name", "category__tree_key", "price"
@@ -71,6 +73,6 @@ def personal_rerank(
         return list(ranked), {}
     keyed = sorted(
         enumerate(head),
-        key=lambda item: (item[0] - MAX_LIFT * lifts.get(item[1][0], Lift(0.0, None)).affinity, item[0]),
+        key=lambda item: (item[0] - max_lift * lifts.get(item[1][0], Lift(0.0, None)).affinity, item[0]),
     )
     return [pair for _, pair in keyed] + list(ranked[WINDOW:]), lifts
