@@ -27,13 +27,24 @@ SEARCH = "search"
 RECOMMENDATIONS = "recommendations"
 
 
+def query_key(text: str) -> str:
+    """What a query rule compares: the words, case-folded, without filler ("I need running shoes" and
+    "running shoes" are the same query to a merchandiser; the assistant's requests come in sentences)."""
+    from recommend.search import lexicon
+    from recommend.search.vocabulary import norm_phrase
+
+    words = norm_phrase(text).split()
+    kept = [w for w in words if w not in lexicon.STOPWORDS]
+    return " ".join(kept or words)
+
+
 @dataclass(frozen=True)
 class ActiveRule:
     id: int | None  # None: an unsaved rule under preview
     name: str
     action: str  # pin | boost | bury | hide | redirect
     scope: str  # query | category | everywhere
-    query: str = ""  # normalised words
+    query: str = ""  # query_key() of the rule's words
     match: str = "exact"
     category_key: str | None = None  # scope=category: the category's tree key
     product_id: int | None = None
@@ -93,7 +104,7 @@ class ActiveRule:
 @dataclass(frozen=True)
 class RuleContext:
     surface: str  # SEARCH or RECOMMENDATIONS
-    query: str = ""  # normalised words ("" for recommendation rows)
+    query: str = ""  # query_key() of the shopper's query ("" for recommendation rows)
     category_keys: tuple[str, ...] = ()
 
 

@@ -126,14 +126,14 @@ def load(version: str = "0") -> Merchandising:
 
 def active_rule(rule) -> ActiveRule:
     """A ``recommend.Rule`` (saved or not) as the engines read it."""
-    from recommend.search.vocabulary import norm_phrase
+    from recommend.merchandising.rules import query_key
 
     return ActiveRule(
         id=rule.pk,
         name=rule.name,
         action=rule.action,
         scope=rule.scope,
-        query=norm_phrase(rule.query or ""),
+        query=query_key(rule.query or ""),
         match=rule.match,
         category_key=rule.category.tree_key if rule.category_id else None,
         product_id=rule.product_id,

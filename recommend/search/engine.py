@@ -29,7 +29,7 @@ from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
 from recommend.search import personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
-from recommend.search.vocabulary import Vocabulary, get_vocabulary, norm_phrase
+from recommend.search.vocabulary import Vocabulary, get_vocabulary
 
 RRF_K = 60
 CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
@@ -299,7 +299,7 @@ def search(
     context = QueryContext.of(text)
     rule_context = merch_rules.RuleContext(
         merch_rules.SEARCH,
-        query=norm_phrase(parsed.corrected or parsed.raw),
+        query=merch_rules.query_key(parsed.corrected or parsed.raw),
         category_keys=_category_keys(parsed, filters, vocabulary),
     )
     rules = merch_rules.applicable(merchandising.rules, rule_context, now)

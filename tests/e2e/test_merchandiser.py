@@ -96,15 +96,23 @@ def test_pin_a_product_for_a_query_and_see_it_first_in_the_shop_and_the_assistan
     shot(page, "05-preview")
 
 
-def test_a_synonym_makes_a_query_the_catalog_has_no_words_for_find_products(page: Page):
+def test_read_the_dashboard_and_add_a_synonym_for_an_unmatched_query(page: Page):
+    page.goto("/search?q=sneakers")  # a shopper's words the catalog does not use
+    expect(page.locator("#results article.card").first).to_be_visible()  # only lookalikes, by meaning
     sign_in(page)
-    page.goto("/search?q=sneakers")
-    expect(page.locator(".chips, #chips, .query-chips").filter(has_text="Running Shoes")).to_have_count(0)
 
-    page.goto("/admin/recommend/synonym/add/?terms=sneakers")
-    expect(page.get_by_label("Terms")).to_have_value("sneakers")  # prefilled from the analytics link
+    page.goto("/admin/")
+    page.get_by_role("link", name=re.compile("Analytics")).first.click()
+    expect(page.locator("#searches svg")).to_be_visible()  # the searches-per-day chart
+    expect(page.locator("#total-searches")).not_to_have_text("0")
+    row = page.locator("#zero-results tr", has_text="sneakers")
+    expect(row).to_be_visible()
+    shot(page, "06-dashboard")
+    row.get_by_role("link", name="Add synonym").click()
+
+    expect(page.get_by_label("Terms")).to_have_value("sneakers")  # prefilled from the dashboard
     page.get_by_label("Synonyms").fill("running shoes")
-    shot(page, "06-synonym-form")
+    shot(page, "07-synonym-form")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     assert Synonym.objects.filter(terms="sneakers").exists()
@@ -114,4 +122,35 @@ def test_a_synonym_makes_a_query_the_catalog_has_no_words_for_find_products(page
     titles = page.locator("#results article.card .card__title").all_inner_texts()
     assert titles and set(titles) == running
     expect(page.locator("#results article.card").first).to_contain_text("also searches for “running shoes”")
-    shot(page, "07-synonym-results")
+    shot(page, "08-synonym-results")
+
+
+def test_run_an_experiment_and_promote_a_variant(page: Page):
+    from recommend.models import Experiment, RankingSettings
+
+    sign_in(page)
+    page.goto("/admin/recommend/experiment/add/")
+    page.get_by_label("Name").fill("Stronger personalisation")
+    page.locator("#id_variants-0-name").fill("control")
+    page.locator("#id_variants-0-is_control").check()
+    page.locator("#id_variants-1-name").fill("personal x2")
+    page.locator("#id_variants-1-personalization").fill("2")
+    shot(page, "09-experiment-form")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    experiment = Experiment.objects.get(name="Stronger personalisation")
+
+    page.get_by_role("link", name="Start").click()
+    page.get_by_role("button", name=re.compile("^Yes")).click()
+    expect(page.locator("#experiment-report")).to_be_visible()
+    expect(page.locator("#experiment-report .variant-row")).to_have_count(2)
+    experiment.refresh_from_db()
+    assert experiment.status == "running"
+    shot(page, "10-experiment-running")
+
+    page.get_by_role("link", name="End and promote personal x2").click()
+    page.get_by_role("button", name=re.compile("^Yes")).click()
+    experiment.refresh_from_db()
+    assert experiment.status == "ended" and experiment.promoted_variant.name == "personal x2"
+    assert RankingSettings.objects.get().personalization == 2.0
+    shot(page, "11-experiment-promoted")

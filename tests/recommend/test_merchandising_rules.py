@@ -58,6 +58,15 @@ def test_contains_rule_matches_whole_words_and_a_corrected_query(search_catalog)
     assert skus(search(q="runing shoes", log=False))[0] == "R3"  # the typo is fixed before rules match
 
 
+def test_query_rules_ignore_filler_words_as_the_assistant_speaks_in_sentences(search_catalog):
+    rule(action="pin", scope="query", query="Running shoes", product=product("R3"), position=1)
+    assert merch_rules.query_key("I need some running shoes, please") == "running shoes"
+    assert skus(search(q="I need running shoes", log=False))[0] == "R3"
+    other = search(q="running shoes for men", log=False)  # exact: more words is another query
+    assert not [r for h in other.hits for r in h.reasons if r.kind == "rule"]
+    assert merch_rules.query_key("running shoes for men") == "running shoes men"
+
+
 def test_pin_never_breaks_the_shoppers_filters(search_catalog):
     rule(action="pin", scope="query", query="running shoes under 80", product=product("R3"))  # R3 costs 95
     result = search(q="running shoes under 80", log=False)
