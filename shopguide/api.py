@@ -22,6 +22,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every API error as ``{"code": ..., "detail": ..., "errors"?: {...}}``."""
+    from shopguide.outage import is_database_outage, outage_response
+
+    if is_database_outage(exc):  # 503 database_unavailable, not a 500
+        return outage_response(context["request"], exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
