@@ -72,15 +72,19 @@ class PostgresServer:
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         bin_path, user = _pgserver()
-        return subprocess.run(
+        result = subprocess.run(
             [str(bin_path / tool), *args],
             user=user,
-            check=check,
             capture_output=True,
             text=True,
             timeout=120,
             env={**os.environ, "PGPASSWORD": self.password},
         )
+        if check and result.returncode != 0:
+            raise RuntimeError(
+                f"{tool} {' '.join(args)} failed ({result.returncode}): {result.stderr or result.stdout}"
+            )
+        return result
 
     def _init(self) -> None:
         _, user = _pgserver()
@@ -120,10 +124,13 @@ class PostgresServer:
     def stop(self) -> None:
         """A fast shutdown: open sessions are cut, as when a managed server restarts or fails over."""
         if (self.data / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def is_running(self) -> bool:
-        return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
+        status = self._run("pg_ctl", "-D", str(self.data), "status", check=False)
+        if status.returncode not in (0, 3):  # 3: not running; 4: the folder cannot be read
+            raise RuntimeError(f"pg_ctl status failed ({status.returncode}): {status.stderr}")
+        return status.returncode == 0
 
 
 class RedisServer:
