@@ -44,3 +44,17 @@ def celery_worker_thread(transactional_db, embedding_model):
         app, pool="solo", perform_ping_check=False, queues=list(settings.CELERY_QUEUES_ALL), shutdown_timeout=30
     ):
         yield app
+
+
+def pytest_report_header(config) -> list[str]:
+    """Which Postgres and Redis this run uses (the external-server run in CI shows it is not the embedded ones)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    redis_url = urlsplit(settings.REDIS_URL)
+    return [
+        f"database: postgresql {database['HOST'] or 'local socket'}:{database['PORT'] or ''} ({database['NAME']})",
+        f"redis: {redis_url.scheme}://{redis_url.hostname or redis_url.path}:{redis_url.port or ''}",
+    ]
