@@ -68,6 +68,20 @@ class Http:
         return status, json.loads(text)
 
 
+def process_command(name: str, *, port: int, folder: Path) -> list[str]:
+    """The command line of a stack process: "web", "beat", or a worker of that name on every queue."""
+    return {
+        "web": [str(BIN / "gunicorn"), "shopguide.wsgi", "--config", str(settings.BASE_DIR / "shopguide" / "gunicorn.conf.py"),
+                "--bind", f"127.0.0.1:{port}"],
+        "beat": [str(BIN / "celery"), "-A", "shopguide", "beat", "--loglevel", "INFO",
+                 "--schedule", str(folder / "celerybeat-schedule")],
+    }.get(name) or [
+        str(BIN / "celery"), "-A", "shopguide", "worker", "--queues", ",".join(settings.CELERY_QUEUES_ALL),
+        "--pool", "solo", "--loglevel", "INFO", "--hostname", f"{name}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+
+
 @dataclass
 class Stack:
     folder: Path
@@ -97,17 +111,8 @@ class Stack:
 
     # --- processes -------------------------------------------------------------------------------
 
-    def command(self, name: str, *, port: int | None = None) -> list[str]:
-        return {
-            "web": [str(BIN / "gunicorn"), "shopguide.wsgi", "--config", str(settings.BASE_DIR / "shopguide" / "gunicorn.conf.py"),
-                    "--bind", f"127.0.0.1:{port or self.port}"],
-            "beat": [str(BIN / "celery"), "-A", "shopguide", "beat", "--loglevel", "INFO",
-                     "--schedule", str(self.folder / "celerybeat-schedule")],
-        }.get(name) or [
-            str(BIN / "celery"), "-A", "shopguide", "worker", "--queues", ",".join(settings.CELERY_QUEUES_ALL),
-            "--pool", "solo", "--loglevel", "INFO", "--hostname", f"{name}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
+    def command(self, name: str) -> list[str]:
+        return process_command(name, port=self.port, folder=self.folder)
 
     def start(self, name: str, **env: str) -> subprocess.Popen:
         with open(self.folder / f"{name}.log", "ab") as log:
@@ -214,7 +219,7 @@ def stack(embedding_model) -> Iterator[Stack]:
         yield stack
     finally:
         for name in list(stack.procs):
-            stack.kill(name, signal.SIGTERM)
+            stack.kill(name, signal.SIGINT)  # gunicorn: quick shutdown; celery: warm, and it is idle
         stack.redis.stop()
         stack.postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)
