@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,8 +91,6 @@ class PostgresServer:
         _, user = _pgserver()
         self.folder.mkdir(parents=True, exist_ok=True)
         if user is not None:
-            import shutil
-
             from pgserver.utils import ensure_prefix_permissions
 
             ensure_prefix_permissions(self.folder)

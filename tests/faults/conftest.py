@@ -219,7 +219,7 @@ def stack(embedding_model) -> Iterator[Stack]:
         yield stack
     finally:
         for name in list(stack.procs):
-            stack.kill(name, signal.SIGINT)  # gunicorn: quick shutdown; celery: warm, and it is idle
+            stack.kill(name)  # kill -9: the servers and everything on them are thrown away next
         stack.redis.stop()
         stack.postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)

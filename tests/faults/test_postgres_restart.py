@@ -7,6 +7,8 @@ fresh connection (CONN_HEALTH_CHECKS) and serves as before.
 
 from __future__ import annotations
 
+import uuid
+
 import psutil
 import pytest
 
@@ -52,6 +54,22 @@ def test_postgres_down_answers_503_then_the_same_process_recovers(services_up):
     assert status == 200 and title in page
     status, body = client.get_json(f"/api/v1/search?q={query}")
     assert status == 200 and product_id in [hit["product"]["id"] for hit in body["results"]]
-    status, body = client.post_json("/api/v1/events", {"kind": "view", "product_id": product_id})
+    event_id = str(uuid.uuid4())
+    status, body = client.post_json(
+        "/api/v1/events", {"kind": "view", "product_id": product_id, "client_event_id": event_id}
+    )
     assert (status, body["created"]) == (201, 1)
     assert _web_pids(stack) == pids  # served by the very processes that saw the outage
+    # The worker, connected throughout, recovers as well: it refreshes this shopper's profile.
+    [(shopper_id, newest)] = stack.sql(
+        "SELECT shopper_id, id FROM profiles_event WHERE client_event_id = %s", [event_id]
+    )
+    worker = stack.procs["worker"]
+    stack.wait_for(
+        lambda: stack.sql(
+            "SELECT 1 FROM profiles_profile WHERE shopper_id = %s AND last_event_id = %s", [shopper_id, newest]
+        ),
+        "the worker refreshes the profile after the restart",
+        needs=("worker",),
+    )
+    assert stack.procs["worker"] is worker and worker.poll() is None
