@@ -54,7 +54,6 @@ def pytest_report_header(config) -> list[str]:
 
     database = settings.DATABASES["default"]
     redis_url = urlsplit(settings.REDIS_URL)
-    return [
-        f"database: postgresql {database['HOST'] or 'local socket'}:{database['PORT'] or ''} ({database['NAME']})",
-        f"redis: {redis_url.scheme}://{redis_url.hostname or redis_url.path}:{redis_url.port or ''}",
-    ]
+    db_at = f"{database['HOST']}:{database['PORT']}" if database["HOST"] else "a unix socket"
+    redis_at = f"{redis_url.hostname}:{redis_url.port}" if redis_url.hostname else f"a unix socket ({redis_url.path})"
+    return [f"database: postgresql at {db_at}, database {database['NAME']!r}", f"redis: at {redis_at}"]
