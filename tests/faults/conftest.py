@@ -34,7 +34,7 @@ from tests.servers import PostgresServer, RedisServer, free_port
 
 BIN = Path(sys.executable).parent
 CATALOG_SIZE = 200  # products: a few hundred embedded in chunks, so a kill lands mid-run
-CHUNK_SIZE = 16  # EMBEDDING_CHUNK_SIZE of the stack: each chunk is committed on its own
+CHUNK_SIZE = 8  # EMBEDDING_CHUNK_SIZE of the stack: each chunk is committed on its own, 25 in the catalog
 DEADLINE = 240.0  # generous: CI machines are shared, and the model runs on two cores
 
 
@@ -170,14 +170,16 @@ class Stack:
         )
         return total, current
 
-    def wait_for(self, predicate: Callable[[], bool], what: str, *, needs: tuple[str, ...] = ()) -> None:
+    def wait_for(
+        self, predicate: Callable[[], bool], what: str, *, needs: tuple[str, ...] = (), interval: float = 0.2
+    ) -> None:
         deadline = time.monotonic() + DEADLINE
         while not predicate():
             dead = [n for n in needs if n not in self.procs or self.procs[n].poll() is not None]
             if dead or time.monotonic() > deadline:
                 reason = f"{', '.join(dead)} not running" if dead else f"not within {DEADLINE:.0f} s"
                 pytest.fail(f"{what}: {reason}\n{self.logs()}")
-            time.sleep(0.2)
+            time.sleep(interval)
 
     def wait_until_served(self) -> None:
         def up() -> bool:

@@ -25,7 +25,10 @@ def test_killed_worker_leaves_no_missing_stale_or_duplicate_vector(services_up):
     assert stack.embedding_counts() == (CATALOG_SIZE, 0)
 
     stack.wait_for(
-        lambda: stack.embedding_counts()[1] >= CHUNK_SIZE, "the worker commits its first chunk", needs=("worker",)
+        lambda: stack.embedding_counts()[1] >= CHUNK_SIZE,
+        "the worker commits its first chunk",
+        needs=("worker",),
+        interval=0.01,  # a fast machine embeds the whole catalog in a second or two
     )
     stack.kill("worker")
     _, done_at_kill = stack.embedding_counts()
