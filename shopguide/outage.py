@@ -1,7 +1,8 @@
 """A database outage answers 503 (a short HTML page, or JSON under /api/) instead of a 500 traceback.
 
 Postgres restarting, failing over or out of connections raises ``OperationalError`` / ``InterfaceError``
-wherever the request happens to touch it. Views and templates are covered by the middleware, DRF views by
+wherever the request happens to touch it (so do a statement timeout and a deadlock: transient too, and
+worth the same "try again"). Views and templates are covered by the middleware, DRF views by
 ``shopguide.api.exception_handler``, and a middleware's own query (a session save) by ``server_error``, the
 500 handler. Django closes a connection that raised once the request ends, so the next request connects
 afresh (``CONN_HEALTH_CHECKS``) and serves normally as soon as the database is back: no restart needed.

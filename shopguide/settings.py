@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Outermost but for security headers: a database outage anywhere below answers 503, not a traceback.
+    # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
     "shopguide.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
