@@ -8,7 +8,11 @@ import environ
 from celery import Celery
 from celery.schedules import crontab
 
+from shopguide import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
+
+broker.install()  # workers survive a Redis restart (shopguide/broker.py)
 
 app = Celery("shopguide")
 app.config_from_object("django.conf:settings", namespace="CELERY")
