@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev lint format bench clean-data
+.PHONY: demo test test-external install install-dev lint format bench clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ $(CHROMIUM):
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .
 	SHOPGUIDE_DATA_DIR=$${SHOPGUIDE_DATA_DIR:-$(CURDIR)/.data/test} $(BIN)/python -m pytest
+	$(MAKE) test-external
+
+## Part of the suite against a separate Postgres + pgvector and Redis reached by DATABASE_URL / REDIS_URL (as managed ones).
+test-external: $(VENV)/.installed-dev
+	.ci/test-external
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -44,3 +44,16 @@ def celery_worker_thread(transactional_db, embedding_model):
         app, pool="solo", perform_ping_check=False, queues=list(settings.CELERY_QUEUES_ALL), shutdown_timeout=30
     ):
         yield app
+
+
+def pytest_report_header(config) -> list[str]:
+    """Which Postgres and Redis this run uses (the external-server run in CI shows it is not the embedded ones)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    redis_url = urlsplit(settings.REDIS_URL)
+    db_at = f"{database['HOST']}:{database['PORT']}" if database["HOST"] else "a unix socket"
+    redis_at = f"{redis_url.hostname}:{redis_url.port}" if redis_url.hostname else f"a unix socket ({redis_url.path})"
+    return [f"database: postgresql at {db_at}, database {database['NAME']!r}", f"redis: at {redis_at}"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
@@ -248,18 +249,20 @@ def product_refresh_derived(*, product: Product) -> Product:
 def product_embed(
     *,
     product_ids: Iterable[int] | None = None,
-    chunk_size: int = 512,
+    chunk_size: int | None = None,
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Embed products whose vector is missing or stale; returns how many vectors were written.
     ``on_progress(done, total)``: called after every chunk (the admin's operation progress).
+    Each chunk (``chunk_size``, default EMBEDDING_CHUNK_SIZE) is encoded and committed on its own.
 
     Idempotent: only stale products are read, and each vector is written with a compare-and-set on
     the content hash it was made from, so an edit made meanwhile is never overwritten by an old vector
     (that edit queued its own embedding).
     """
     model = embedding.model_name()
+    chunk_size = chunk_size or settings.EMBEDDING_CHUNK_SIZE
     qs = Product.objects.embedding_stale(model).select_related("brand", "category").order_by("id")
     if product_ids is not None:
         qs = qs.filter(id__in=list(product_ids))

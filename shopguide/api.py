@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,8 +20,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | HttpResponse | None:
     """Every API error as ``{"code": ..., "detail": ..., "errors"?: {...}}``."""
+    from shopguide.outage import is_database_outage, outage_response
+
+    if is_database_outage(exc):  # 503 database_unavailable, not a 500
+        return outage_response(context["request"], exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

