@@ -44,3 +44,19 @@ def celery_worker_thread(transactional_db, embedding_model):
         app, pool="solo", perform_ping_check=False, queues=list(settings.CELERY_QUEUES_ALL), shutdown_timeout=30
     ):
         yield app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Rate-limit counters live in the shared Redis cache and outlive a test: each test starts with none."""
+    import redis
+    from django.core.cache import cache
+
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("throttle_") + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass  # a test that takes Redis away; nothing of ours to clear then
+    yield

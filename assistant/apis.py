@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assistant import selectors, services
@@ -103,9 +104,12 @@ class AssistantMessagePostApi(APIView):
     the FAQ and orders cite what they rest on. Omit ``conversation_id`` to start a conversation and send
     the returned one with the next message; ``product_id`` is the page's product ("is it waterproof?").
     Anonymous callers talk as their session's shopper. A conversation of another shopper is a 404.
+    Too many messages from one account or address: 429 with Retry-After.
     """
 
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "assistant"
 
     @extend_schema(
         operation_id="assistant_message_post",

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from profiles import privacy, services
@@ -230,7 +231,8 @@ class EventRecordApi(APIView):
 
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser]
-    throttle_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "events"
 
     @extend_schema(
         request=EventItemInput,

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from shopguide import health
+from shopguide.throttling import throttle_login_posts
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # The admin's own login, rate-limited per address (before admin.site.urls, which would answer it unthrottled).
+    path("admin/login/", throttle_login_posts(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("catalog.api_urls")),
     path("api/v1/", include("recommend.api_urls")),
     path("api/v1/", include("orders.api_urls")),
