@@ -79,6 +79,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Axes' lockout as a 429 that says when to retry (Retry-After), JSON for API and htmx callers.
 AXES_LOCKOUT_CALLABLE = "shopguide.throttling.login_lockout_response"
+# The client address as the throttles see it (REMOTE_ADDR, or NUM_PROXIES hops back in X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "shopguide.throttling.client_address"
 
 # --- Content-Security-Policy (django-csp): scripts and styles from this origin only, no inline code, no eval.
 # htmx runs with allowEval off and its indicator styles in static/shopguide.css (templates/base.html).
@@ -232,8 +234,9 @@ REST_FRAMEWORK = {
         "assistant": _rate("THROTTLE_ASSISTANT_RATE", "120/min"),
         "login": _rate("THROTTLE_LOGIN_RATE", "60/min"),
     },
-    # Proxies in front of the app that append to X-Forwarded-For: the client is the address before them.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # Proxies in front of the app that append to X-Forwarded-For: the client is the address that many hops back.
+    # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShopGuide API",

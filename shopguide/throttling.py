@@ -16,7 +16,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address for every limit here (throttles and axes): REMOTE_ADDR, or with NUM_PROXIES set,
+    the address that many proxies back in X-Forwarded-For (a forged header cannot dodge the limits)."""
+    return BaseThrottle().get_ident(request)
 
 
 class PostThrottle(SimpleRateThrottle):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from rest_framework.throttling import SimpleRateThrottle
 
 from catalog.models import Product
 from tests.e2e.conftest import WAIT_MS
@@ -48,7 +49,9 @@ def intent_head():
     intents.current_head()
 
 
-def test_a_shopping_visit_runs_under_the_policy_and_htmx_still_swaps(page: Page, violations: list[str], intent_head):
+def test_a_shopping_visit_runs_under_the_policy_and_htmx_still_swaps(
+    page: Page, violations: list[str], intent_head, monkeypatch
+):
     page.goto("/")
     box = page.get_by_role("combobox", name="Search products")
     box.click()
@@ -80,6 +83,14 @@ def test_a_shopping_visit_runs_under_the_policy_and_htmx_still_swaps(page: Page,
     page.locator("#assistant-text").press("Enter")
     expect(replies).to_have_count(before + 1)  # htmx posted and appended the reply
     expect(replies.last.locator(".assistant-msg__text")).not_to_be_empty()
+
+    # Past the assistant's rate the panel says how long to wait (the 429's JSON detail, shown as text).
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "assistant", "1/hour")
+    page.locator("#assistant-text").fill("and in white?")
+    page.locator("#assistant-text").press("Enter")
+    notice = page.locator("#assistant-log .assistant-msg--notice").last
+    expect(notice).to_contain_text("Too many requests. Try again in")
+    expect(replies).to_have_count(before + 1)
 
     assert violations == []
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
@@ -134,3 +135,28 @@ def test_a_malformed_rate_stops_the_process_naming_the_variable(monkeypatch, val
     monkeypatch.setitem(os.environ, "THROTTLE_EVENTS_RATE", value)
     with pytest.raises(environ.ImproperlyConfigured, match="THROTTLE_EVENTS_RATE=.* must look like 60/min"):
         runpy.run_path(str(Path(settings.BASE_DIR) / "shopguide" / "settings.py"))
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_limit(rates):
+    rates("login", "2/min")
+    client = Client(REMOTE_ADDR="10.3.3.3")
+    statuses = [
+        client.post(
+            "/account/login/", {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_budget(rates, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    rates("login", "1/min")
+    proxy = Client(REMOTE_ADDR="10.0.0.1")  # every request arrives from the load balancer
+    ann = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    bob = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.8"}  # bob forged the first hop; the proxy added his
+    assert proxy.post("/account/login/", {"username": "a", "password": "x"}, **ann).status_code == 200
+    assert proxy.post("/account/login/", {"username": "a", "password": "x"}, **ann).status_code == 429
+    assert proxy.post("/account/login/", {"username": "b", "password": "x"}, **bob).status_code == 200
+    # Axes records the same address the throttle counts.
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7", "198.51.100.8"}
