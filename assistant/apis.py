@@ -11,13 +11,13 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assistant import selectors, services
 from assistant.models import Intent
 from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
+from shopguide.throttling import ScopedRateThrottle
 
 MAX_TEXT = 1000
 INTENTS = [*Intent.values, "unsure"]

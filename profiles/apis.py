@@ -17,12 +17,12 @@ from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from profiles import privacy, services
 from profiles.models import Event
 from profiles.services import SESSION_SHOPPER_KEY, shopper_for_request
+from shopguide.throttling import ScopedRateThrottle
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
 # Every view here serves only request.user's own data: there is no id in these URLs to point at

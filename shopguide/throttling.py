@@ -7,16 +7,21 @@ default (Redis) cache, so every web process shares them. Rates: ``REST_FRAMEWORK
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+import redis
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from rest_framework import throttling
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -25,7 +30,23 @@ def client_address(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request)
 
 
-class PostThrottle(SimpleRateThrottle):
+class FailOpen:
+    """A throttle that lets requests through when its counters (Redis) cannot be reached: a cache outage must not
+    turn away shoppers or lose behaviour events (they are stored in Postgres first, DESIGN.md)."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)  # type: ignore[misc]
+        except (redis.RedisError, OSError) as exc:
+            logger.warning("throttle %s not applied, its cache is unreachable: %s", getattr(self, "scope", ""), exc)
+            return True
+
+
+class ScopedRateThrottle(FailOpen, throttling.ScopedRateThrottle):
+    """DRF's per-view scope (``throttle_scope``), per account or, for anonymous callers, per address."""
+
+
+class PostThrottle(FailOpen, SimpleRateThrottle):
     """A scope's rate for plain Django views, counted like DRF's ScopedRateThrottle (same cache keys).
 
     ``by_address``: count per client address even for signed-in callers (login attempts, whatever the

@@ -160,3 +160,26 @@ def test_behind_a_proxy_each_client_address_has_its_own_budget(rates, settings):
     assert proxy.post("/account/login/", {"username": "b", "password": "x"}, **bob).status_code == 200
     # Axes records the same address the throttle counts.
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7", "198.51.100.8"}
+
+
+def test_a_cache_outage_lets_requests_through_rather_than_losing_events(client, rates, settings, tmp_path):
+    rates("events", "1/min")
+    rates("login", "1/min")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"unix://{tmp_path}/no-redis.sock",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    product = ProductFactory()
+    for n in range(2):  # over the rate, but nothing can count: both are stored
+        response = client.post(
+            "/api/v1/events",
+            {"kind": "view", "product_id": product.pk, "client_event_id": f"down{n}"},
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content
+    assert Event.objects.count() == 2
+    for _ in range(2):
+        assert client.post("/account/login/", {"username": "x", "password": "y"}).status_code == 200
