@@ -57,3 +57,19 @@ def pytest_report_header(config) -> list[str]:
     db_at = f"{database['HOST']}:{database['PORT']}" if database["HOST"] else "a unix socket"
     redis_at = f"{redis_url.hostname}:{redis_url.port}" if redis_url.hostname else f"a unix socket ({redis_url.path})"
     return [f"database: postgresql at {db_at}, database {database['NAME']!r}", f"redis: at {redis_at}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Rate-limit counters live in the shared Redis cache and outlive a test: each test starts with none."""
+    import redis
+    from django.core.cache import cache
+
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=cache.make_key("throttle_") + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except (redis.ConnectionError, redis.TimeoutError):
+        pass  # a test that takes Redis away; nothing of ours to clear then
+    yield

@@ -17,6 +17,7 @@ from assistant import selectors, services
 from assistant.models import Intent
 from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
+from shopguide.throttling import ScopedRateThrottle
 
 MAX_TEXT = 1000
 INTENTS = [*Intent.values, "unsure"]
@@ -103,9 +104,12 @@ class AssistantMessagePostApi(APIView):
     the FAQ and orders cite what they rest on. Omit ``conversation_id`` to start a conversation and send
     the returned one with the next message; ``product_id`` is the page's product ("is it waterproof?").
     Anonymous callers talk as their session's shopper. A conversation of another shopper is a 404.
+    Too many messages from one account or address: 429 with Retry-After.
     """
 
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "assistant"
 
     @extend_schema(
         operation_id="assistant_message_post",

@@ -18,6 +18,8 @@ from assistant import dialogue, selectors, services
 from assistant.apis import MAX_TEXT
 from catalog.views import HtmxHttpRequest, storefront_context, wants_partial
 from profiles.services import shopper_for_request
+from shopguide.text import one_line
+from shopguide.throttling import throttle_posts
 
 SESSION_CONVERSATION_KEY = "assistant_conversation_id"
 
@@ -53,8 +55,9 @@ def chat_log(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@throttle_posts("assistant")  # the same counter as the API's: one budget per account or address
 def message_post(request: HtmxHttpRequest) -> HttpResponse:
-    text = " ".join(request.POST.get("text", "").split())
+    text = one_line(request.POST.get("text", ""))
     product_id = request.POST.get("product_id", "").strip()
     if not text or len(text) > MAX_TEXT:
         problem = "Please type a message." if not text else f"Please keep it under {MAX_TEXT} characters."

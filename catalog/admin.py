@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -53,6 +54,8 @@ class ProductAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = ["reembed"]
+    # Image URLs typed without a scheme are https (Django 6's default; 5.2 warns about its http default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
         # Search terms and the content hash derive from the edited fields; an edit re-embeds on commit.

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from catalog.services import ProductInput
 
@@ -72,19 +72,39 @@ def detect_format(path: Path, fmt: str | None) -> str:
         raise ImportFileError(f"cannot tell the format of {path.name}: use --format csv|tsv|jsonl") from None
 
 
+def _text_lines(handle: BinaryIO, name: str) -> Iterator[str]:
+    """The file's lines as text (line endings kept, for the csv module), failing on the first line that is not UTF-8.
+
+    Decoding line by line, rather than through a text wrapper, lets the error name the line: a file saved in
+    another encoding (Latin-1, Windows-1252) or binary data fails there, before anything is imported.
+    """
+    for number, raw in enumerate(handle, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                f"save {name} as UTF-8"
+            ) from None
+
+
 def read_records(path: Path, *, fmt: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     """Yield (line number, raw record) pairs; a record that cannot even be parsed comes as a RowError."""
     if not path.exists():
         raise ImportFileError(f"{path} does not exist")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open("rb") as handle:
+        lines = _text_lines(handle, path.name)
         if fmt == "jsonl":
-            for number, line in enumerate(handle, start=1):
+            for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield number, RowError(number, f"invalid JSON ({exc.msg} at column {exc.colno})")
+                    continue
+                except RecursionError:
+                    yield number, RowError(number, "invalid JSON (nested too deeply)")
                     continue
                 if not isinstance(record, dict):
                     yield number, RowError(number, "a JSON object is expected on each line")
@@ -93,16 +113,16 @@ def read_records(path: Path, *, fmt: str) -> Iterator[tuple[int, dict[str, Any] 
             return
         if fmt == "tsv":
             # Tab-separated files from the wild carry bare quotes inside titles: no quoting at all.
-            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
         else:
-            reader = csv.reader(handle)
+            reader = csv.reader(lines)
         try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportFileError(f"{path.name} is empty") from None
-        header = [h.strip() for h in header]
-        start = reader.line_num + 1
-        try:
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise ImportFileError(f"{path.name} is empty") from None
+            header = [h.strip() for h in header]
+            start = reader.line_num + 1
             for row in reader:
                 line = start
                 start = reader.line_num + 1
@@ -113,6 +133,7 @@ def read_records(path: Path, *, fmt: str) -> Iterator[tuple[int, dict[str, Any] 
                     continue
                 yield line, dict(zip(header, row, strict=True))
         except csv.Error as exc:
+            # e.g. "line contains NUL" (binary data), "field larger than field limit" (a runaway quote or line)
             raise ImportFileError(f"line {reader.line_num}: unreadable CSV ({exc})") from exc
 
 
@@ -128,9 +149,23 @@ def apply_mapping(record: dict[str, Any], mapping: dict[str, str]) -> dict[str, 
     return out
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def parse_record(record: dict[str, Any]) -> ProductInput:
     """Validate one record; raise ValueError whose message names the offending field."""
     problems: list[str] = []
+    # Postgres text cannot hold NUL; in a catalog file it means binary data, never a product's text.
+    nul = sorted(str(name) for name, value in record.items() if _holds_nul(name) or _holds_nul(value))
+    if nul:
+        raise ValueError(f"binary data (a NUL byte) in {', '.join(nul)}")
 
     def text(name: str, *, required: bool = False, limit: int | None = None) -> str:
         value = record.get(name)
@@ -266,4 +301,7 @@ def parse_file(path: Path, *, fmt: str | None = None, mapping: dict[str, str] | 
             continue
         seen[item.sku] = line
         items.append(item)
+    if rows == 0:
+        what = "no records" if fmt == "jsonl" else "a header but no product rows after line 1"
+        raise ImportFileError(f"{path.name} has {what}: nothing to import")
     return ParsedFile(items=items, errors=errors, rows=rows)

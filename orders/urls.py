@@ -6,13 +6,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from orders import views
+from shopguide.throttling import throttle_login_posts
 
 app_name = "orders"
 
 urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/signup/", views.signup, name="signup"),
-    path("account/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "account/login/",
+        throttle_login_posts(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/orders/<str:number>/", views.order_detail, name="order_detail"),
     path("account/orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),

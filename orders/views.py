@@ -24,6 +24,7 @@ from orders.forms import SignUpForm
 from orders.models import Order
 from profiles.models import Event
 from profiles.services import shopper_for_request
+from shopguide.text import one_line
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -133,7 +134,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
                 quantity=quantity,
                 surface=surface,
                 position=_int(request.POST.get("position")),
-                query=request.POST.get("q", "")[:500],
+                query=one_line(request.POST.get("q", ""), limit=500),
             )
         except services.OrderError as exc:
             error = exc.detail
@@ -142,7 +143,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
             "product_id": product_id,
             "surface": surface,
             "position": _int(request.POST.get("position")),
-            "q": request.POST.get("q", "")[:500],
+            "q": one_line(request.POST.get("q", ""), limit=500),
             "added": not error,
             "error": error,
             "next": _safe_next(request, ""),

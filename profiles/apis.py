@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from profiles import privacy, services
 from profiles.models import Event
 from profiles.services import SESSION_SHOPPER_KEY, shopper_for_request
+from shopguide.throttling import ScopedRateThrottle
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
 # Every view here serves only request.user's own data: there is no id in these URLs to point at
@@ -230,7 +231,8 @@ class EventRecordApi(APIView):
 
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser]
-    throttle_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "events"
 
     @extend_schema(
         request=EventItemInput,

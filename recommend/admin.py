@@ -23,6 +23,7 @@ from recommend.experiments import admin as experiments_admin  # noqa: F401  (reg
 from recommend.merchandising import preview, state
 from recommend.models import OperationRun, Rule, SearchLog, Synonym
 from recommend.search import engine
+from shopguide.text import one_line
 
 
 class RuleForm(forms.ModelForm):
@@ -212,7 +213,7 @@ class RuleAdmin(MerchandisingAdmin):
         """Type a query (optionally as a shopper, in a category): the ranking with its full score breakdown."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        q = request.GET.get("q", "").strip()[:500]
+        q = one_line(request.GET.get("q", ""), limit=500)
         shopper_id = request.GET.get("shopper", "").strip()
         category = request.GET.get("category", "").strip()
         context: dict[str, Any] = {

@@ -33,6 +33,7 @@ from recommend.search.engine import SearchFilters, SearchResult, search
 from recommend.search.refine import constraint_spans, query_without
 from recommend.search.suggest import Suggestions, popular_searches, search_url, suggest
 from recommend.search.vocabulary import get_vocabulary
+from shopguide.text import one_line
 
 PAGE_SIZE = 24
 MAX_QUERY = 1000  # what the parser reads; the rest would be ignored anyway
@@ -61,7 +62,7 @@ class SearchParams(ListingParams):
     @classmethod
     def from_query(cls, query: QueryDict) -> SearchParams:
         listing = ListingParams.from_query(query)
-        q = " ".join(query.get("q", "").split())[:MAX_QUERY]
+        q = one_line(query.get("q", ""), limit=MAX_QUERY)
         category = query.get("category") or None
         # An unknown category would silently empty the page: drop it like any malformed value.
         if category is not None and (

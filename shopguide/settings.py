@@ -6,10 +6,12 @@ Malformed values fail loudly at start (django-environ raises); nothing silently 
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from shopguide import embedded
 
@@ -47,12 +49,14 @@ INSTALLED_APPS = [
     "recommend",
     "assistant",
     "axes",  # failed-login tracking: admin and storefront logins are locked after repeated failures
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
     "shopguide.outage.DatabaseOutageMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +79,27 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Axes' lockout as a 429 that says when to retry (Retry-After), JSON for API and htmx callers.
+AXES_LOCKOUT_CALLABLE = "shopguide.throttling.login_lockout_response"
+# The client address as the throttles see it (REMOTE_ADDR, or NUM_PROXIES hops back in X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "shopguide.throttling.client_address"
+
+# --- Content-Security-Policy (django-csp): scripts and styles from this origin only, no inline code, no eval.
+# htmx runs with allowEval off and its indicator styles in static/shopguide.css (templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the SVG icons inlined in the stylesheets (ours and admin's)
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 ROOT_URLCONF = "shopguide.urls"
 WSGI_APPLICATION = "shopguide.wsgi.application"
@@ -190,6 +215,16 @@ LOGIN_REDIRECT_URL = "orders:account"
 LOGOUT_REDIRECT_URL = "catalog:home"
 
 # --- API
+
+
+def _rate(name: str, default: str) -> str:
+    """A throttle rate "<requests>/<second|minute|hour|day>" (DRF's form), refused at start when malformed."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise environ.ImproperlyConfigured(f"{name}={value!r} must look like 60/min (per s, min, hour or day)")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "shopguide.api.PageNumberPagination",
@@ -200,6 +235,16 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Scoped throttles (shopguide/throttling.py) count in the Redis cache; a 429 carries Retry-After.
+    # Defaults are far above what a person does; set the THROTTLE_* variables lower in production if needed.
+    "DEFAULT_THROTTLE_RATES": {
+        "events": _rate("THROTTLE_EVENTS_RATE", "1200/min"),
+        "assistant": _rate("THROTTLE_ASSISTANT_RATE", "120/min"),
+        "login": _rate("THROTTLE_LOGIN_RATE", "60/min"),
+    },
+    # Proxies in front of the app that append to X-Forwarded-For: the client is the address that many hops back.
+    # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShopGuide API",

@@ -49,6 +49,25 @@
     }
   });
 
+  // Too many messages (429, JSON with "detail"): htmx swaps nothing on an error, so say so in the log.
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr;
+    var log = e.detail.target;
+    if (!xhr || xhr.status !== 429 || !log || log.getAttribute("role") !== "log") return;
+    var detail = "Too many messages. Please wait a moment.";
+    try {
+      detail = JSON.parse(xhr.responseText).detail || detail;
+    } catch (err) {}
+    var notice = document.createElement("div");
+    notice.className = "assistant-msg assistant-msg--notice";
+    notice.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = detail;
+    notice.appendChild(text);
+    log.appendChild(notice);
+    log.scrollTop = log.scrollHeight;
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

@@ -25,6 +25,7 @@ from recommend.models import SearchLog
 from recommend.search.parser import ParsedQuery, parse
 from recommend.search.retrieval import WORD_RE
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
+from shopguide.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Suggestions:
 
 def suggest(q: str, *, limit: int = LIMIT) -> Suggestions:
     """Products, categories and brands matching what has been typed so far, the typo fix, popular searches."""
-    query = " ".join(q.split())[:MAX_QUERY]
+    query = one_line(q, limit=MAX_QUERY)
     if not query:
         return Suggestions(query="", popular=popular_searches()[:limit])
     vocabulary = get_vocabulary()

@@ -144,3 +144,64 @@ def test_unknown_format_and_missing_file(tmp_path):
         run(str(write(tmp_path, "x.xml", "<a/>")))
     with pytest.raises(CommandError, match="does not exist"):
         run(str(tmp_path / "nope.csv"))
+
+
+# --- Malformed files: a clear error naming the line, nothing imported ------------------------------------
+
+
+def run_failing(path: Path) -> str:
+    """Run the import expecting it to refuse; return everything it said (error and per-line reports)."""
+    err = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_catalog", str(path), "--no-embed", stdout=StringIO(), stderr=err)
+    return f"{refused.value}\n{err.getvalue()}"
+
+
+def test_binary_garbage_is_refused_naming_the_line(tmp_path):
+    garbage = bytes(range(256)) * 40  # every byte value: line 3 ends at the first 0x0a, line 4 holds 0x80
+    path = tmp_path / "products.csv"
+    path.write_bytes(b"sku,title\nS1,Fine\n" + garbage)
+    said = run_failing(path)
+    assert "line 4: not UTF-8 text (byte 0x80" in said and "save products.csv as UTF-8" in said
+    assert not Product.objects.exists()
+
+
+def test_valid_utf8_binary_with_nul_bytes_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b'{"sku": "A", "title": "Fine"}\n{"sku": "B", "title": "bad\\u0000data"}\n')
+    said = run_failing(path)
+    assert "line 2: binary data (a NUL byte) in title" in said
+    path = tmp_path / "products.csv"
+    path.write_bytes(b"sku,title\nS1,Fine\nS2,x\x00y\n")
+    said = run_failing(path)
+    assert "line 3" in said and "NUL" in said
+    assert not Product.objects.exists()
+
+
+def test_a_latin1_file_is_refused_naming_the_line_and_the_byte(tmp_path):
+    path = tmp_path / "products.csv"
+    path.write_bytes("sku,title\nS1,Plain mug\nS2,Café au lait bowl\n".encode("latin-1"))
+    said = run_failing(path)
+    assert "line 3: not UTF-8 text (byte 0xe9 at column 7); save products.csv as UTF-8" in said
+    assert not Product.objects.exists()
+
+
+def test_a_header_only_file_is_a_clear_error(tmp_path):
+    said = run_failing(write(tmp_path, "products.csv", "sku,title,price\n"))
+    assert "products.csv has a header but no product rows after line 1: nothing to import" in said
+    said = run_failing(write(tmp_path, "items.jsonl", "\n\n"))
+    assert "items.jsonl has no records: nothing to import" in said
+
+
+def test_a_10_mb_single_line_is_refused_naming_the_line(tmp_path):
+    path = tmp_path / "products.csv"
+    path.write_text("sku,title\nS1,Fine\nS2," + "x" * 10_000_000 + "\n", encoding="utf-8")
+    said = run_failing(path)
+    assert "line 3: unreadable CSV (field larger than field limit" in said
+    one_line = tmp_path / "one.csv"
+    one_line.write_text("sku," + "t" * 10_000_000, encoding="utf-8")  # the header itself, no newline
+    assert "line 1: unreadable CSV (field larger than field limit" in run_failing(one_line)
+    jsonl = tmp_path / "items.jsonl"
+    jsonl.write_text(json.dumps({"sku": "J1", "title": "y" * 10_000_000}) + "\n", encoding="utf-8")
+    assert "line 1: title is longer than 400 characters" in run_failing(jsonl)
+    assert not Product.objects.exists()

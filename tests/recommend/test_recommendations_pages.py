@@ -74,7 +74,7 @@ def partial(client: Client, url: str) -> str:
 def test_home_page_loads_the_rows_with_htmx_and_links_to_them_without(shop):
     page = Client().get("/").content.decode()
     assert 'hx-get="/recommendations/"' in page
-    assert 'hx-trigger="load, pageshow[persisted] from:window"' in page
+    assert 'hx-trigger="load, shopguide:restored from:window"' in page
     assert '<a href="/recommendations/">Recommended for you</a>' in page
 
 
