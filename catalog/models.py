@@ -70,6 +70,10 @@ class Product(models.Model):
     # by the configured model (embedding_hash == content_hash and embedding_model == EMBEDDING_MODEL).
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True, editable=False)
+    # The title alone, by the same model and with the same hash: search's re-ranker compares the query
+    # with what a product *is* (its title) apart from everything its description mentions. No index:
+    # it is read only for the candidates already found.
+    title_embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True, editable=False)
     embedding_hash = models.CharField(max_length=64, blank=True, editable=False)
     embedding_model = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -103,6 +107,7 @@ class Product(models.Model):
 
         return (
             bool(self.embedding_hash)
+            and self.title_embedding is not None
             and self.embedding_hash == self.content_hash
             and self.embedding_model == model_name()
         )

@@ -18,7 +18,7 @@ class ProductQuerySet(models.QuerySet):
 
     def for_listing(self) -> ProductQuerySet:
         # The vector (384 floats) and the tsvector are never shown: loading them cost more than the rest.
-        return self.select_related("brand", "category").defer("embedding", "search_vector")
+        return self.select_related("brand", "category").defer("embedding", "title_embedding", "search_vector")
 
     def in_category(self, category: Category) -> ProductQuerySet:
         return self.filter(category__tree_key__startswith=category.tree_key)
@@ -32,7 +32,17 @@ class ProductQuerySet(models.QuerySet):
         return qs
 
     def embedding_current(self, model: str) -> ProductQuerySet:
-        return self.filter(embedding__isnull=False, embedding_model=model, embedding_hash=F("content_hash"))
+        return self.filter(
+            embedding__isnull=False,
+            title_embedding__isnull=False,
+            embedding_model=model,
+            embedding_hash=F("content_hash"),
+        )
 
     def embedding_stale(self, model: str) -> ProductQuerySet:
-        return self.filter(Q(embedding__isnull=True) | ~Q(embedding_model=model) | ~Q(embedding_hash=F("content_hash")))
+        return self.filter(
+            Q(embedding__isnull=True)
+            | Q(title_embedding__isnull=True)
+            | ~Q(embedding_model=model)
+            | ~Q(embedding_hash=F("content_hash"))
+        )

@@ -253,9 +253,14 @@ def product_embed(
     progress: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Embed products whose vector is missing or stale; returns how many vectors were written.
+    """Embed products whose vectors are missing or stale; returns how many products were written.
     ``on_progress(done, total)``: called after every chunk (the admin's operation progress).
     Each chunk (``chunk_size``, default EMBEDDING_CHUNK_SIZE) is encoded and committed on its own.
+
+    Each product gets two vectors from the same model: its embedding text (title, brand, category,
+    attributes, description) and its title alone. A product whose embedding text *is* its title gets
+    one vector for both; one whose text vector is current but whose title vector is missing (a catalog
+    embedded before title vectors existed) gets its title encoded only.
 
     Idempotent: only stale products are read, and each vector is written with a compare-and-set on
     the content hash it was made from, so an edit made meanwhile is never overwritten by an old vector
@@ -275,10 +280,22 @@ def product_embed(
             break
         last_id = chunk[-1].id
         texts = [embedding_text(p) for p in chunk]
-        vectors = embedding.encode(texts)
+        hashes = [embedding.content_hash(t) for t in texts]
+        current = [
+            p.embedding is not None and p.embedding_model == model and p.embedding_hash == h
+            for p, h in zip(chunk, hashes, strict=True)
+        ]
+        stale = [i for i, ok in enumerate(current) if not ok]
+        vectors: list[Any] = [p.embedding for p in chunk]
+        for i, v in zip(stale, embedding.encode([texts[i] for i in stale]), strict=True):
+            vectors[i] = v
+        own_title = [i for i, p in enumerate(chunk) if p.title != texts[i]]
+        titles: list[Any] = list(vectors)  # the text is the title: one vector serves both
+        for i, v in zip(own_title, embedding.encode([chunk[i].title for i in own_title]), strict=True):
+            titles[i] = v
         rows = [
-            (p.id, embedding.vector_literal(v), embedding.content_hash(t))
-            for p, t, v in zip(chunk, texts, vectors, strict=True)
+            (p.id, embedding.vector_literal(v), embedding.vector_literal(t), h)
+            for p, v, t, h in zip(chunk, vectors, titles, hashes, strict=True)
         ]
         written += _write_vectors(rows, model)
         bar.update(len(chunk))
@@ -288,7 +305,7 @@ def product_embed(
     return written
 
 
-def _write_vectors(rows: list[tuple[int, str, str]], model: str) -> int:
+def _write_vectors(rows: list[tuple[int, str, str, str]], model: str) -> int:
     from psycopg2.extras import execute_values
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -296,11 +313,12 @@ def _write_vectors(rows: list[tuple[int, str, str]], model: str) -> int:
             cursor.cursor,
             """
             UPDATE catalog_product AS p
-               SET embedding = v.vec::vector, embedding_hash = v.hash, embedding_model = v.model
-              FROM (VALUES %s) AS v (id, vec, hash, model)
+               SET embedding = v.vec::vector, title_embedding = v.title_vec::vector, embedding_hash = v.hash,
+                   embedding_model = v.model
+              FROM (VALUES %s) AS v (id, vec, title_vec, hash, model)
              WHERE p.id = v.id AND p.content_hash = v.hash
             """,
-            [(pk, vec, digest, model) for pk, vec, digest in rows],
+            [(pk, vec, title_vec, digest, model) for pk, vec, title_vec, digest in rows],
             page_size=len(rows),
         )
         return cursor.rowcount

@@ -61,7 +61,7 @@ def cart_lines(*, shopper: Shopper) -> QuerySet[CartLine]:
     return (
         CartLine.objects.filter(cart__shopper=shopper)
         .select_related("product__brand", "product__category")
-        .defer("product__embedding", "product__search_vector")
+        .defer("product__embedding", "product__title_embedding", "product__search_vector")
         .order_by("added_at", "id")
     )
 

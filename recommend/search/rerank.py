@@ -1,19 +1,22 @@
 """Re-ranking the fused candidates with a small linear model over features a merchandiser can read.
 
 Reciprocal rank fusion sees only ranks. The re-ranker also sees how close in meaning each candidate
-is, how much of the query's weight (idf) its *title* carries rather than its description, whether
-the numbers asked for (sizes, part numbers: "2x4", "3/4 in") appear, and how long the title is. One
-SQL query computes the features for every candidate; the weights are learned offline from judged
-queries (``python manage.py train_ranker DIR…``) and live in ``ranker.json`` beside this file, so a
-re-ranker is a dozen numbers anyone can inspect.
+is (its whole text, and its title alone: a second vector per product), how much of the query's
+weight (idf) its *title* carries rather than its description, which of the query's word pairs stand
+in the title as written, whether the numbers asked for (sizes, part numbers: "2x4", "3/4 in")
+appear, and how long the title is. One SQL query computes the features for every candidate; the
+weights are learned offline from judged queries (``python manage.py train_ranker DIR…``) and live in
+``ranker.json`` beside this file, so a re-ranker is a dozen numbers anyone can inspect.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +37,16 @@ FEATURES = (
     "title_words",  # log(1 + words in the title)
     "bm25",  # Okapi BM25 over all fields (k1 1.2, b 0.75), divided by the best candidate's
     "bm25_title",  # BM25 over the title alone, divided by the best candidate's
+    "title_similarity",  # cosine of the query's vector and the title's own vector
+    "title_pairs",  # share of the query's adjacent word pairs found adjacent in the title ("tea kettle")
+    "title_phrase",  # 1 when the title holds the whole query (two words or more) as one phrase
 )
 K1, B = 1.2, 0.75
+# Words that join others without naming anything: left out of the query's pairs and phrase.
+JOINING_WORDS = frozenset("a an and at by for from in of on or the to with".split())
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
 NUMBER_RE = re.compile(r"\d+(?:[./]\d+)*")
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 RRF_K = 60
 
 
@@ -70,6 +79,25 @@ def learned() -> Ranker | None:
 
 def query_numbers(text: str) -> set[str]:
     return set(NUMBER_RE.findall(text.casefold()))
+
+
+_local = threading.local()
+
+
+def stems(text: str) -> list[str]:
+    """The text's words, case-folded and Snowball-stemmed (as Postgres' english configuration does)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:  # PyStemmer's stemmers are not thread-safe: one per thread
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer.stemWords(WORD_RE.findall(text.casefold()))
+
+
+def query_terms(text: str) -> list[str]:
+    """Stemmed words without joining words, in order: a query's or a title's pairs and phrases are made of
+    these, so "lights for the tree" holds the pair "light tree"."""
+    return [w for w in stems(text) if w not in JOINING_WORDS]
 
 
 def candidate_features(
@@ -111,12 +139,14 @@ def features_and_facet_rows(
         title_sql = " + ".join(["%s * (p.search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
         any_sql = " + ".join(["%s * (p.search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
     pairs = [v for lex in lexemes for v in (idf[lex], lex)]
-    params = [embedding.vector_literal(vector), *pairs, *pairs, *pairs, lexemes, ids]
+    literal = embedding.vector_literal(vector)
+    params = [literal, *pairs, *pairs, *pairs, literal, lexemes, ids]
     with connection.cursor() as cursor:
         # tf: term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
         cursor.execute(
             f"""SELECT p.id, p.title, 1 - (p.embedding <=> %s::vector), {rank_sql}, {title_sql}, {any_sql},
-                       length(p.search_vector), tf.lexemes, tf.counts, tf.in_title,
+                       length(p.search_vector), 1 - (p.title_embedding <=> %s::vector),
+                       tf.lexemes, tf.counts, tf.in_title,
                        c.tree_key, b.slug, b.name, p.price, p.rating, p.stock, p.is_active
                   FROM catalog_product p
                   LEFT JOIN catalog_category c ON c.id = p.category_id
@@ -129,15 +159,19 @@ def features_and_facet_rows(
             params,
         )
         fetched = cursor.fetchall()
-    rows = {row[0]: row[1:7] for row in fetched}
-    tf = {row[0]: dict(zip(row[7], zip(row[8], row[9], strict=True), strict=True)) for row in fetched if row[7]}
-    facet_rows = {row[0]: selectors.FacetRow(*row[10:]) for row in fetched}
+    rows = {row[0]: row[1:8] for row in fetched}
+    tf = {row[0]: dict(zip(row[8], zip(row[9], row[10], strict=True), strict=True)) for row in fetched if row[8]}
+    facet_rows = {row[0]: selectors.FacetRow(*row[11:]) for row in fetched}
 
     numbers = query_numbers(text)
+    terms = query_terms(text)
+    pairs_wanted = set(pairwise(terms))
     out = np.zeros((len(ids), len(FEATURES)))
     avg_lexemes, avg_title = max(lengths[0], 1.0), max(lengths[1], 1.0)
     for i, pk in enumerate(ids):
-        title, similarity, rank, in_title, anywhere, n_lexemes = rows.get(pk, ("", None, 0.0, 0.0, 0.0, 0))
+        title, similarity, rank, in_title, anywhere, n_lexemes, title_similarity = rows.get(
+            pk, ("", None, 0.0, 0.0, 0.0, 0, None)
+        )
         out[i, 0] = 1.0 / (RRF_K + dense[pk][0]) if pk in dense else 0.0
         out[i, 1] = 1.0 / (RRF_K + keyword[pk]) if pk in keyword else 0.0
         out[i, 2] = float(similarity) if similarity is not None else 0.0
@@ -154,12 +188,24 @@ def features_and_facet_rows(
             out[i, 9] += idf[lexeme] * count * (K1 + 1) / (count + norm_all)
             if count_title:
                 out[i, 10] += idf[lexeme] * count_title * (K1 + 1) / (count_title + norm_title)
+        # A product not yet given a title vector is judged by its whole text's vector meanwhile.
+        out[i, 11] = float(title_similarity) if title_similarity is not None else out[i, 2]
+        if terms:
+            title_stems = query_terms(title)
+            if pairs_wanted:
+                out[i, 12] = len(pairs_wanted & set(pairwise(title_stems))) / len(pairs_wanted)
+            out[i, 13] = float(len(terms) > 1 and _holds(title_stems, terms))
     out[:, 3] = out[:, 2] - out[:, 2].max()
     for column in (4, 9, 10):
         best = out[:, column].max()
         if best > 0:
             out[:, column] /= best
     return out, facet_rows
+
+
+def _holds(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
 def rerank(ids: list[int], features: np.ndarray, ranker: Ranker) -> list[tuple[int, float]]:

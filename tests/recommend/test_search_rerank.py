@@ -13,6 +13,7 @@ from django.core.management import call_command
 from catalog.models import Product
 from recommend.search import engine, rerank, retrieval
 from recommend.search.vocabulary import catalog_version
+from shopguide import embedding
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,39 @@ def test_title_features_tell_a_title_match_from_a_description_match(search_catal
     assert max(f["bm25"] for f in features.values()) == pytest.approx(1.0)  # normalised per query
     best = max(features.values(), key=lambda f: f["similarity"])
     assert best["similarity_gap"] == 0.0 and all(f["similarity_gap"] <= 0 for f in features.values())
+
+
+def test_title_pairs_and_phrase_find_the_query_as_written_in_the_title(search_catalog):
+    features = _features("hiking boots")
+    for sku in ("B1", "B2", "B3"):  # "... Hiking Boots"
+        assert features[sku]["title_pairs"] == 1.0 and features[sku]["title_phrase"] == 1.0
+    assert features["B4"]["title_pairs"] == 0.0 and features["B4"]["title_phrase"] == 0.0  # "Mountaineering Boots"
+
+    # Joining words do not count: "running shoes for women" asks for (run, shoe) and (shoe, women).
+    features = _features("running shoes for women")
+    assert features["R1"]["title_pairs"] == pytest.approx(0.5)  # "Stride Women's Running Shoes"
+    assert features["R1"]["title_phrase"] == 0.0
+    assert rerank.query_terms("Lights for the Christmas tree") == ["light", "christma", "tree"]
+
+    features = _features("boots")  # one word: no pairs, no phrase
+    assert all(f["title_pairs"] == 0.0 and f["title_phrase"] == 0.0 for f in features.values())
+
+
+def test_title_similarity_compares_the_query_with_the_title_alone(search_catalog):
+    text = "waterproof hiking boots"
+    features = _features(text)
+    query = retrieval.query_vector(text)
+    for sku in ("B1", "H1"):
+        title = Product.objects.get(sku=sku).title
+        expected = float(np.dot(query, embedding.encode([title])[0]))
+        assert features[sku]["title_similarity"] == pytest.approx(expected, abs=0.02)
+    assert features["B1"]["title_similarity"] != pytest.approx(features["B1"]["similarity"], abs=0.01)
+    assert features["B1"]["title_similarity"] > features["H1"]["title_similarity"] + 0.3
+
+    # A product not yet given a title vector is judged by its whole text's vector meanwhile.
+    Product.objects.filter(sku="B1").update(title_embedding=None)
+    b1 = _features(text)["B1"]
+    assert b1["title_similarity"] == b1["similarity"]
 
 
 def test_numbers_feature_counts_the_sizes_asked_for(search_catalog):
@@ -96,15 +130,18 @@ def test_train_ranker_writes_weights_that_fit_at_least_as_well_as_fusion(tmp_pat
         "q1\tp1\t3\nq1\tp5\t1.5\nq2\tp3\t3\nq2\tp2\t2\nq3\tp4\t3\nq4\tp5\t3\nq4\tp1\t1\n",
         encoding="utf-8",
     )
-    out = StringIO()
-    target = tmp_path / "ranker.json"
-    call_command("train_ranker", str(tmp_path), "--folds", "2", "--out", str(target), stdout=out)
-    body = json.loads(target.read_text())
-    assert body["features"] == list(rerank.FEATURES) and len(body["weights"]) == len(rerank.FEATURES)
-    assert tmp_path.name in body["trained_on"]
-    fitted = body["ndcg@10_train"][tmp_path.name]
-    assert 0.9 <= fitted <= 1.0
-    assert "fusion (cv)" in out.getvalue() and "learned (cv)" in out.getvalue()
+    for method in ("pairwise", "ascent"):
+        out = StringIO()
+        target = tmp_path / f"ranker-{method}.json"
+        call_command(
+            "train_ranker", str(tmp_path), "--folds", "2", "--method", method, "--out", str(target), stdout=out
+        )
+        body = json.loads(target.read_text())
+        assert body["features"] == list(rerank.FEATURES) and len(body["weights"]) == len(rerank.FEATURES)
+        assert tmp_path.name in body["trained_on"] and body["method"] == method
+        fitted = body["ndcg@10_train"][tmp_path.name]
+        assert 0.9 <= fitted <= 1.0
+        assert "fusion (cv)" in out.getvalue() and "learned (cv)" in out.getvalue()
 
 
 def test_reasons_say_what_the_re_ranker_saw_in_the_title(search_catalog, settings):
