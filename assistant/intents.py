@@ -42,6 +42,10 @@ RECHECK_SECONDS = 30.0
 HIDDEN_UNITS = 256
 L2_PENALTY = 1e-2
 MAX_EPOCHS = 200
+# Each example weighs 1/sqrt(examples of its intent): the intent with the most examples (product
+# questions, written for many kinds of product) keeps a larger prior than a rare one, but not in
+# proportion to how many phrasings were written for it (BENCHMARKS.md, "Intent classification").
+INTENT_WEIGHTING = "inverse-sqrt"
 DEFAULT_THRESHOLD = 0.8  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
 WRONG_ANSWER_COST = 3.0
@@ -171,7 +175,8 @@ def _training_rows() -> list[tuple[str, str, str]]:
 
 def _fingerprint(rows: list[tuple[str, str, str]]) -> str:
     """What a classifier was trained on (examples, head recipe, model): equal means retraining changes nothing."""
-    digest = hashlib.sha256(f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}".encode())
+    recipe = f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}|{INTENT_WEIGHTING}"
+    digest = hashlib.sha256(recipe.encode())
     for row in sorted(rows):
         digest.update("\t".join(row).encode() + b"\n")
     return digest.hexdigest()
@@ -192,6 +197,14 @@ def _example_vectors(texts: list[str]) -> np.ndarray:
     return np.vstack([_vectors[(model, t)] for t in texts])
 
 
+def _sample_weights(labels: list[str]) -> np.ndarray:
+    """1/sqrt(examples of the label's intent), scaled to a mean of 1 (the L2 penalty keeps its meaning)."""
+    intent_of = [_intent_of(label)[0] for label in labels]
+    counts = Counter(intent_of)
+    weights = np.array([1.0 / np.sqrt(counts[i]) for i in intent_of])
+    return weights * (len(weights) / weights.sum())
+
+
 def _fit(vectors: np.ndarray, labels: list[str], *, threshold: float = DEFAULT_THRESHOLD) -> Head:
     import warnings
 
@@ -202,7 +215,7 @@ def _fit(vectors: np.ndarray, labels: list[str], *, threshold: float = DEFAULT_T
     with warnings.catch_warnings():
         # Stopping at MAX_EPOCHS is the budget, not a failure: the fit is scored by cross-validation.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(vectors, labels)
+        model.fit(vectors, labels, sample_weight=_sample_weights(labels))
     layers = [
         (w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_, strict=True)
     ]
@@ -256,6 +269,7 @@ def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tu
         "examples": len(rows),
         "per_label": dict(sorted(Counter(labels).items())),
         "hidden_units": HIDDEN_UNITS,
+        "intent_weighting": INTENT_WEIGHTING,
     }
     threshold = DEFAULT_THRESHOLD
     if cross_validate and len(set(labels)) > 1:

@@ -30,6 +30,13 @@ def _fresh_head(embedding_model):
         ("is this waterproof?", "product_question", ""),
         ("does the latch come in white?", "product_question", ""),
         ("will it fit a 15 inch laptop", "product_question", ""),
+        # Product questions about many kinds of product, naming the item rather than saying "it".
+        ("does the air fryer basket go in the dishwasher?", "product_question", ""),
+        ("will these brake pads fit a 2016 rav4?", "product_question", ""),
+        ("is the cordless drill sold with a battery or without?", "product_question", ""),
+        ("does the sunscreen leave a white cast on dark skin?", "product_question", ""),
+        ("we have two cats, is the cover on this dog bed washable?", "product_question", ""),
+        ("is the treadmill quiet enough for an upstairs flat?", "product_question", ""),
         ("which is better for trail running, the Norvik or the Alpina?", "comparison", ""),
         ("what's the difference between these two", "comparison", ""),
         ("where is my order 48213", "customer_service", "ORDER"),
@@ -43,6 +50,9 @@ def _fresh_head(embedding_model):
         ("thanks a lot, bye", "chit_chat", ""),
         ("what's the weather in paris tomorrow", "out_of_scope", ""),
         ("book me a flight to rome", "out_of_scope", ""),
+        ("what's the speed limit on german highways", "out_of_scope", ""),
+        ("set a timer for 12 minutes", "out_of_scope", ""),
+        ("how long do eggs keep in the fridge", "out_of_scope", ""),
     ],
 )
 @pytest.mark.django_db
