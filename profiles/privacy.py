@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
@@ -348,6 +349,16 @@ def _sessions_delete(user_pk: Any) -> int:
     return Session.objects.filter(pk__in=doomed).delete()[0] if doomed else 0
 
 
+def _login_records_delete(username: str) -> None:
+    """django-axes keeps sign-in attempts and logs by username and address: the person's, too."""
+    if not apps.is_installed("axes"):
+        return
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username=username).delete()
+
+
 def user_erase(*, user: AbstractBaseUser, anonymous_shopper_ids: Sequence[int] = ()) -> ErasureResult:
     """Delete the account and every row about the person, in one transaction.
 
@@ -361,6 +372,7 @@ def user_erase(*, user: AbstractBaseUser, anonymous_shopper_ids: Sequence[int] =
     user_pk = user.pk
     with transaction.atomic():
         user = user_model.objects.select_for_update().get(pk=user_pk)
+        username = user.get_username()
         shopper_ids = [str(pk) for pk in Shopper.objects.filter(user=user).values_list("pk", flat=True)]
         _, deleted = user.delete()
         if anonymous_shopper_ids:
@@ -373,5 +385,6 @@ def user_erase(*, user: AbstractBaseUser, anonymous_shopper_ids: Sequence[int] =
             Q(content_type=types[user_model], object_id=str(user_pk))
             | Q(content_type__in=[types[Shopper], types[Profile]], object_id__in=shopper_ids)
         ).delete()
+        _login_records_delete(username)
         sessions = _sessions_delete(user_pk)
     return ErasureResult(deleted=dict(deleted), sessions=sessions)
