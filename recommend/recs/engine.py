@@ -151,36 +151,48 @@ def _titles_and_embeddings(product_ids: Sequence[int]) -> tuple[dict[int, str], 
 
 def _content_around(product_id: int, *, k: int) -> dict[int, tuple[float, int | None]]:
     """Products nearest one product's embedding (HNSW; the vector stays in the database): pk → (cosine, it)."""
+    sql = """
+        SELECT id, 1 - (embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s))
+          FROM catalog_product
+         WHERE is_active AND embedding IS NOT NULL
+         ORDER BY (embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s)){exact}
+         LIMIT %s
+    """
+    rows = _nearest(sql, [product_id, product_id, k], k)
+    return {pk: (float(cosine), product_id) for pk, cosine in rows if cosine is not None}
+
+
+def _nearest(sql: str, params: list, k: int) -> list[tuple]:
+    """Run a nearest-neighbour query through the HNSW index; when the walk comes back short of ``k`` in a
+    small catalog (dead index entries not yet vacuumed take part of a walk), scan exactly instead.
+    ``sql`` holds ``{exact}`` right after its ORDER BY expression ("+ 0" there hides it from the index)."""
     with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT id, 1 - (embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s))
-              FROM catalog_product
-             WHERE is_active AND embedding IS NOT NULL
-             ORDER BY embedding <=> (SELECT embedding FROM catalog_product WHERE id = %s)
-             LIMIT %s
-            """,
-            [product_id, product_id, k],
-        )
-        return {pk: (float(cosine), product_id) for pk, cosine in cursor.fetchall() if cosine is not None}
+        cursor.execute(sql.format(exact=""), params)
+        rows = cursor.fetchall()
+    if len(rows) < k and _small_catalog():
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(exact=" + 0"), params)
+            rows = cursor.fetchall()
+    return rows
+
+
+def _small_catalog() -> bool:
+    base = Product.objects.active().filter(embedding__isnull=False)
+    return retrieval._estimated_rows(base) <= retrieval.EXACT_SCAN_ROWS
 
 
 def _content_candidates(query: np.ndarray, *, k: int) -> dict[int, tuple[float, int | None]]:
     """Products nearest ``query`` (HNSW): product → (cosine, None); which history item a shown product is
     closest to is worked out for the few shown (``_content_anchors``), not for every candidate."""
-    with retrieval.hnsw_walk(_ef_search(k)), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH q AS (SELECT %s::vector AS v)
-            SELECT id, 1 - (embedding <=> (SELECT v FROM q))
-              FROM catalog_product
-             WHERE is_active AND embedding IS NOT NULL
-             ORDER BY embedding <=> (SELECT v FROM q)
-             LIMIT %s
-            """,
-            [vector_literal(query), k],
-        )
-        return {pk: (float(cosine), None) for pk, cosine in cursor.fetchall()}
+    sql = """
+        WITH q AS (SELECT %s::vector AS v)
+        SELECT id, 1 - (embedding <=> (SELECT v FROM q))
+          FROM catalog_product
+         WHERE is_active AND embedding IS NOT NULL
+         ORDER BY (embedding <=> (SELECT v FROM q)){exact}
+         LIMIT %s
+    """
+    return {pk: (float(cosine), None) for pk, cosine in _nearest(sql, [vector_literal(query), k], k)}
 
 
 def _content_anchors(entries: Sequence[blend.Scored], anchors: Sequence[tuple[int, np.ndarray]]) -> None:

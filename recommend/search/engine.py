@@ -456,7 +456,8 @@ def _rerank(
         scored = np.array(features, dtype=np.float64, copy=True)
         scored[:, rerank.FEATURES.index("rrf_dense")] *= weights["dense"]
         scored[:, rerank.FEATURES.index("rrf_keyword")] *= weights["keyword"]
-    return rerank.rerank(ids, scored, ranker), dict(zip(ids, features, strict=True)), facet_rows
+    # The features as the ranker weighed them (what the admin preview shows).
+    return rerank.rerank(ids, scored, ranker), dict(zip(ids, scored, strict=True)), facet_rows
 
 
 def _named(row: Any) -> dict[str, float] | None:
