@@ -26,3 +26,9 @@ def test_a_root_category_has_a_null_parent_and_the_schema_allows_it():
     assert next(row for row in rows if row["id"] == root.id)["parent"] is None
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["schemas"]["CategoryOutput"]["properties"]["parent"].get("nullable") is True
+
+
+def test_the_schema_still_documents_basic_auth_beside_the_session_cookie():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
+    assert "cookieAuth" in schema["components"]["securitySchemes"]
