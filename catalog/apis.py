@@ -44,7 +44,8 @@ class ProductOutput(serializers.ModelSerializer):
 
 
 class CategoryOutput(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+    # A root category has no parent: the schema must say null is allowed.
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     product_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -1,0 +1,34 @@
+"""What the schema fuzzer found, pinned as plain tests: a NUL byte in Basic credentials, a root category's parent."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.test import Client
+
+from tests.factories import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_basic_credentials_with_a_nul_byte_are_refused_as_json_not_a_500():
+    token = base64.b64encode(b"shop\x00per:secret").decode()
+    response = Client().get("/api/v1/me/profile", HTTP_AUTHORIZATION=f"Basic {token}")
+    assert response.status_code in (401, 403)
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_root_category_has_a_null_parent_and_the_schema_allows_it():
+    root = CategoryFactory(parent=None)
+    rows = Client().get("/api/v1/categories").json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    assert next(row for row in rows if row["id"] == root.id)["parent"] is None
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["schemas"]["CategoryOutput"]["properties"]["parent"].get("nullable") is True
+
+
+def test_the_schema_still_documents_basic_auth_beside_the_session_cookie():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
+    assert "cookieAuth" in schema["components"]["securitySchemes"]
