@@ -66,7 +66,7 @@ def searches_chart(days: Sequence[DayCount], *, width: int = 760, height: int = 
 
 def rates_chart(rates: Sequence[SurfaceRates], *, width: int = 760) -> SafeString:
     """Click-through and add-to-cart rate per surface as paired horizontal bars, each with its value."""
-    label_w, value_w, row_h, bar_h = 130, 60, 46, 16
+    label_w, value_w, row_h, bar_h = 130, 120, 46, 16
     plot_w = width - label_w - value_w
     height = row_h * len(rates) + 8
     peak = max([r.ctr or 0.0 for r in rates] + [r.cart_rate or 0.0 for r in rates] + [0.0])

@@ -208,7 +208,7 @@ class UnmatchedQuery:
 
 
 def unmatched_queries(*, period: Period, limit: int = 25) -> list[UnmatchedQuery]:
-    """Queries that found nothing, or only something after relaxing, or only by meaning: synonym and pin
+    """Queries that found nothing, or only something after relaxing, or with words no product holds: synonym and pin
     candidates, most searched first."""
     rows = _rows(
         _logs_cte()

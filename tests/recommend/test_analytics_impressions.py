@@ -48,6 +48,18 @@ def test_a_failing_count_is_logged_and_leaves_the_surrounding_transaction_usable
     assert SurfaceImpression.objects.count() == 0  # ...still answers queries
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_each_count_commits_on_its_own_and_a_failure_is_contained(caplog):
+    assert not connection.in_atomic_block
+    assert services.surface_impression_record(surface="recommendations", lists=2, products=24)
+    assert not services.surface_impression_record(surface="recommendations", lists=2**63, products=1)
+    assert services.surface_impression_record(surface="recommendations", products=12)
+    assert counts() == {"recommendations": (3, 36)}  # committed, and the failure took nothing with it
+    with connection.cursor() as cursor:  # our SET LOCAL ended with our own transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
 @pytest.fixture
 def products():
     return [ProductFactory(title=f"Lamp {i}") for i in range(5)]

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo searches: {summary.search_events} ({summary.logs_written} logged now, "
                 f"{summary.logs_present} already logged); {summary.queries_replayed} distinct queries replayed, "
-                f"{summary.unmatched_queries} of them unmatched (no result, relaxed or by meaning only)\n"
+                f"{summary.unmatched_queries} of them unmatched (no result, relaxed, or words no product holds)\n"
                 f"Impression counters: {summary.impression_days_written} day/surface rows written\n"
                 f"in {summary.seconds:.1f}s"
             )
