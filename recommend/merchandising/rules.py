@@ -167,6 +167,7 @@ def pin(
 ) -> Rearranged:
     """Pins, in position order (the newest rule wins a contested place; the other goes just below it).
     ``insertable(rule)``: whether a pinned product missing from the list may be added to it."""
+    # ``rules`` come newest first and sorted() is stable: of two pins for one place, the newer goes first.
     pins = sorted((r for r in rules if r.action == "pin" and r.product_id is not None), key=lambda r: r.position)
     placed: set[int] = set()
     for rule in pins:
@@ -177,11 +178,14 @@ def pin(
             arranged.ids.remove(pk)
         elif insertable is None or not insertable(rule):
             continue
-        place = min(rule.position, len(arranged.ids) + 1)
-        if limit is not None and place > limit:
+        index = min(rule.position, len(arranged.ids) + 1) - 1
+        while index < len(arranged.ids) and arranged.ids[index] in placed:
+            index += 1  # the place went to a newer pin: just below it
+        if limit is not None and index >= limit:
             continue
-        arranged.ids.insert(place - 1, pk)
+        arranged.ids.insert(index, pk)
         placed.add(pk)
+        place = index + 1
         arranged.notes[pk] = [n for n in arranged.notes.get(pk, []) if "pinned" not in n]
         arranged.note(pk, rule.note(place=place))
     if limit is not None:

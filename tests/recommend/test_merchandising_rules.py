@@ -154,9 +154,8 @@ def test_rearrangement_unit_rules():
     bury = merch_rules.ActiveRule(id=2, name="d", action="bury", scope="everywhere", product_id=1, strength=10)
     moved = merch_rules.move([1, 2, 3, 4, 5], [boost, bury], lambda r: [r.product_id])
     assert moved.ids == [2, 3, 5, 4, 1]
-    first = merch_rules.ActiveRule(id=3, name="p", action="pin", scope="query", product_id=9, position=1)
-    second = merch_rules.ActiveRule(id=4, name="q", action="pin", scope="query", product_id=3, position=1)
-    pinned = merch_rules.pin(moved, [first, second], insertable=lambda r: r.product_id == 9)
-    assert pinned.ids[:2] == [3, 9] or pinned.ids[:2] == [9, 3]
-    assert set(pinned.ids) == {1, 2, 3, 4, 5, 9}
-    assert "pinned at #1" in pinned.notes[pinned.ids[0]][-1]
+    newer = merch_rules.ActiveRule(id=4, name="p", action="pin", scope="query", product_id=9, position=1)
+    older = merch_rules.ActiveRule(id=3, name="q", action="pin", scope="query", product_id=3, position=1)
+    pinned = merch_rules.pin(moved, [newer, older], insertable=lambda r: r.product_id == 9)  # newest first
+    assert pinned.ids == [9, 3, 2, 5, 4, 1]  # the newer pin wins #1, the older goes just below it
+    assert pinned.notes[9][-1].startswith("pinned at #1") and pinned.notes[3][-1].startswith("pinned at #2")
