@@ -314,7 +314,7 @@ def _rules(about: Sequence[Product] = ()) -> list[merch_rules.ActiveRule]:
     by_category = any(r.scope == "category" for r in live)
     keys = tuple(p.category.tree_key for p in about if p.category_id) if by_category else ()
     context = merch_rules.RuleContext(merch_rules.RECOMMENDATIONS, category_keys=keys)
-    return merch_rules.applicable(merch_state.current().rules, context, timezone.now())
+    return merch_rules.applicable(live, context, timezone.now())
 
 
 def _apply_rules(
