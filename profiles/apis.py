@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from profiles import privacy, services
 from profiles.models import Event
-from profiles.services import SESSION_SHOPPER_KEY, shopper_for_request
+from profiles.services import anonymous_shopper_ids, shopper_for_request
 from shopguide.throttling import ScopedRateThrottle
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
@@ -132,7 +132,7 @@ class MeDeleteApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        anonymous = [request.session[SESSION_SHOPPER_KEY]] if request.session.get(SESSION_SHOPPER_KEY) else []
+        anonymous = anonymous_shopper_ids(request._request)
         try:
             privacy.user_erase(user=request.user, anonymous_shopper_ids=anonymous)
         except privacy.ErasureRefused as exc:

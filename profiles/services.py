@@ -25,6 +25,7 @@ from psycopg2.extras import execute_values
 from catalog.models import Product
 from profiles.models import Event, Profile, Shopper
 from profiles.signals import shopper_merging
+from profiles.visitors import visitor_id
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,12 @@ def shopper_for_user(user: Any, *, create: bool = True) -> Shopper | None:
 
 
 def shopper_for_request(request: HttpRequest, *, create: bool = True) -> Shopper | None:
-    """The shopper behind a request: the account's when logged in, else this browser session's."""
+    """The shopper behind a request: the account's when logged in, else this browser's anonymous one.
+
+    The anonymous shopper is found by the session's shopper id, else by the visitor cookie
+    (profiles/visitors.py), which requests racing the session's creation share; it is created (once,
+    even by concurrent requests) under the visitor id.
+    """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return shopper_for_user(user, create=create)
@@ -107,12 +113,35 @@ def shopper_for_request(request: HttpRequest, *, create: bool = True) -> Shopper
         shopper = Shopper.objects.filter(pk=shopper_id, user__isnull=True).first()
         if shopper is not None:
             return shopper
+    visitor = visitor_id(request)
+    if visitor:
+        shopper = Shopper.objects.filter(session_key=visitor, user__isnull=True).first()
+        if shopper is not None:
+            session[SESSION_SHOPPER_KEY] = shopper.pk
+            return shopper
     if not create:
         return None
-    # The session key rotates at login; the shopper keeps the first one as a stable anonymous id.
-    shopper = Shopper.objects.create(session_key=uuid.uuid4().hex)
+    # The session key rotates at login; the shopper keeps the visitor id as a stable anonymous id.
+    key = visitor or uuid.uuid4().hex
+    try:
+        with transaction.atomic():
+            shopper = Shopper.objects.create(session_key=key)
+    except IntegrityError:  # a concurrent request of the same browser created it
+        shopper = Shopper.objects.get(session_key=key)
     session[SESSION_SHOPPER_KEY] = shopper.pk
     return shopper
+
+
+def anonymous_shopper_ids(request: HttpRequest) -> list[int]:
+    """The anonymous shopper(s) this browser used before signing in: the session's and the visitor's."""
+    ids = set()
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_SHOPPER_KEY):
+        ids.add(int(session[SESSION_SHOPPER_KEY]))
+    visitor = visitor_id(request)
+    if visitor:
+        ids.update(Shopper.objects.filter(session_key=visitor, user__isnull=True).values_list("pk", flat=True))
+    return sorted(ids)
 
 
 # --- Events ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.views import HtmxHttpRequest, storefront_context, wants_partial
 from profiles import privacy
-from profiles.services import SESSION_SHOPPER_KEY, shopper_for_request
+from profiles.services import anonymous_shopper_ids, shopper_for_request
 
 
 def _join(labels: list[str]) -> str:
@@ -118,7 +118,7 @@ def account_delete(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     staff = user.is_staff or user.is_superuser
     if request.method == "POST" and not staff:
-        anonymous = [request.session[SESSION_SHOPPER_KEY]] if request.session.get(SESSION_SHOPPER_KEY) else []
+        anonymous = anonymous_shopper_ids(request)
         privacy.user_erase(user=user, anonymous_shopper_ids=anonymous)
         logout(request)
         return redirect("profiles:account-deleted")

@@ -87,6 +87,9 @@ def test_the_cart_row_follows_the_cart(page: Page, shop: Shop):
         expect(page.locator("article.product .add-to-cart__status")).to_contain_text("Added to your cart")
 
     page.goto("/cart/")
+    # Both lines, though each add left next to its page's view beacon (profiles/visitors.py).
+    expect(page.locator("#cart table.lines")).to_contain_text(GRINDER)
+    expect(page.locator("#cart table.lines")).to_contain_text(BOOTS)
     complete = row(page, "complete-purchase")
     expect(complete.get_by_role("heading", level=2)).to_have_text("Complete your purchase")
     expect(complete.locator("article.card").first).to_contain_text(JACKET)  # for the newest line, the boots

@@ -1,0 +1,145 @@
+"""The visitor cookie: requests of one browser that race the session's creation share one anonymous shopper.
+
+The bug it fixes (seen in the browser tests): on a first visit the product page's view beacon and the
+add-to-cart click left together without a session cookie, each created its own shopper and session, and
+the browser kept the beacon's cookie, so the cart line was lost.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.utils.html import escape
+
+from orders.models import CartLine
+from profiles import services
+from profiles.models import Event, Shopper
+from profiles.visitors import COOKIE_NAME
+from tests.factories import UserFactory
+
+EVENTS = "/api/v1/events"
+
+
+@pytest.fixture
+def catalog(catalog):
+    """The profiles catalog, in stock (it loads with none), so the cart can take it."""
+    for product in catalog.values():
+        product.stock = 10
+        product.save(update_fields=["stock"])
+    return catalog
+
+
+def _first_visit() -> tuple[Client, str]:
+    client = Client()
+    response = client.get("/")
+    cookie = response.cookies[COOKIE_NAME]
+    return client, cookie.value
+
+
+def test_the_first_response_hands_out_a_private_visitor_id_and_later_ones_keep_it(db):
+    client = Client()
+    response = client.get("/")
+    cookie = response.cookies[COOKIE_NAME]
+    assert len(cookie.value) == 32 and int(cookie.value, 16) >= 0
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert "Cookie" in response["Vary"] and "private" in response["Cache-Control"]
+    # No database write for a visitor who only looks.
+    assert not Shopper.objects.exists()
+
+    again = client.get("/")
+    assert COOKIE_NAME not in again.cookies  # not re-sent: the browser keeps the first one
+
+    # A forged or malformed id is replaced, never used as a key.
+    client.cookies[COOKIE_NAME] = "'; DROP TABLE x; --"
+    replaced = client.get("/").cookies[COOKIE_NAME].value
+    assert replaced != cookie.value and len(replaced) == 32
+
+
+def test_a_beacon_and_a_cart_add_that_race_the_session_land_on_one_shopper(catalog):
+    """Two requests with the visitor cookie and no session each start a session; whichever session
+    cookie the browser keeps, the cart line and the view are the same shopper's."""
+    browser, visitor = _first_visit()
+    beacon = Client()
+    beacon.cookies[COOKIE_NAME] = visitor  # the beacon left before the add's response set a session cookie
+
+    added = browser.post("/cart/add/", {"product_id": catalog["RUN1"].pk})
+    assert added.status_code == 302
+    sent = beacon.post(EVENTS, {"kind": "view", "product_id": catalog["RUN1"].pk}, "application/json")
+    assert sent.status_code == 201
+
+    assert Shopper.objects.count() == 1
+    shopper = Shopper.objects.get()
+    assert shopper.session_key == visitor
+    assert list(CartLine.objects.filter(cart__shopper=shopper).values_list("product_id", flat=True)) == [catalog["RUN1"].pk]
+    assert Event.objects.filter(shopper=shopper, kind="view").count() == 1
+
+    # The browser kept the beacon's session cookie (it arrived last): the cart is still there.
+    survivor = Client()
+    survivor.cookies[COOKIE_NAME] = visitor
+    survivor.cookies["sessionid"] = beacon.cookies["sessionid"].value
+    page = survivor.get("/cart/").content.decode()
+    assert escape(catalog["RUN1"].title) in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_requests_of_one_browser_create_one_shopper():
+    visitor = "ab" * 16
+    barrier = threading.Barrier(4)
+    found: list[int] = []
+    errors: list[BaseException] = []
+
+    def first_request() -> None:
+        try:
+            request = RequestFactory().post("/api/v1/events")
+            request.session = SessionStore()
+            request.visitor_id = visitor
+            barrier.wait(timeout=30)
+            found.append(services.shopper_for_request(request).pk)
+        except BaseException as exc:  # reported below: an exception in a thread would pass silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(set(found)) == 1 and len(found) == 4
+    assert list(Shopper.objects.values_list("session_key", flat=True)) == [visitor]
+
+
+def test_signing_in_folds_the_visitors_shopper_in_even_when_the_session_lost_it(catalog):
+    user = UserFactory()
+    browser, visitor = _first_visit()
+    beacon = Client()
+    beacon.cookies[COOKIE_NAME] = visitor
+    beacon.post("/cart/add/", {"product_id": catalog["PAN1"].pk})  # its session cookie is lost
+    assert "shopper_id" not in browser.session
+
+    signed_in = browser.post("/account/login/", {"username": user.username, "password": "pw-for-tests-123"})
+    assert signed_in.status_code == 302  # the real login form: the request passes through the middleware
+    account = Shopper.objects.get(user=user)
+    assert list(CartLine.objects.filter(cart__shopper=account).values_list("product_id", flat=True)) == [catalog["PAN1"].pk]
+    assert not Shopper.objects.filter(session_key=visitor).exists()
+
+
+def test_signing_out_makes_the_browser_a_new_visitor(catalog):
+    user = UserFactory()
+    browser, visitor = _first_visit()
+    browser.post("/cart/add/", {"product_id": catalog["PAN1"].pk})
+    browser.force_login(user)
+
+    response = browser.post("/account/logout/")
+    assert response.status_code == 302
+    rotated = response.cookies[COOKIE_NAME].value
+    assert rotated != visitor and len(rotated) == 32
+    # The next person at this computer has an empty cart and no history of the account's.
+    page = browser.get("/cart/").content.decode()
+    assert catalog["PAN1"].title not in page and "Your cart is empty" in page
+    assert not Shopper.objects.filter(session_key=rotated).exists()
