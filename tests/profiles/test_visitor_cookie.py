@@ -74,7 +74,9 @@ def test_a_beacon_and_a_cart_add_that_race_the_session_land_on_one_shopper(catal
     assert Shopper.objects.count() == 1
     shopper = Shopper.objects.get()
     assert shopper.session_key == visitor
-    assert list(CartLine.objects.filter(cart__shopper=shopper).values_list("product_id", flat=True)) == [catalog["RUN1"].pk]
+    assert list(CartLine.objects.filter(cart__shopper=shopper).values_list("product_id", flat=True)) == [
+        catalog["RUN1"].pk
+    ]
     assert Event.objects.filter(shopper=shopper, kind="view").count() == 1
 
     # The browser kept the beacon's session cookie (it arrived last): the cart is still there.
@@ -125,7 +127,9 @@ def test_signing_in_folds_the_visitors_shopper_in_even_when_the_session_lost_it(
     signed_in = browser.post("/account/login/", {"username": user.username, "password": "pw-for-tests-123"})
     assert signed_in.status_code == 302  # the real login form: the request passes through the middleware
     account = Shopper.objects.get(user=user)
-    assert list(CartLine.objects.filter(cart__shopper=account).values_list("product_id", flat=True)) == [catalog["PAN1"].pk]
+    assert list(CartLine.objects.filter(cart__shopper=account).values_list("product_id", flat=True)) == [
+        catalog["PAN1"].pk
+    ]
     assert not Shopper.objects.filter(session_key=visitor).exists()
 
 

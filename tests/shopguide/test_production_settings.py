@@ -157,7 +157,9 @@ def test_gunicorn_serves_the_storefront_over_https_only_with_collected_static_fi
         assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains; preload"
         # django-csp does not keep the directives in one order from run to run: read them by name.
         directives = dict(
-            (part.split()[0], part.split()[1:]) for part in headers["Content-Security-Policy"].split(";") if part.strip()
+            (part.split()[0], part.split()[1:])
+            for part in headers["Content-Security-Policy"].split(";")
+            if part.strip()
         )
         assert directives["script-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
         assert headers["X-Content-Type-Options"] == "nosniff"
