@@ -2,11 +2,15 @@
 
 Chromium drives the live server over the search catalog (tests/conftest.py). Waits are ceilings for "the page
 eventually shows X"; the first reply also fits the intent classifier on the shipped examples (a few seconds).
+A screenshot per turn goes to test-artifacts/e2e/assistant/.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from catalog.models import Product
@@ -14,6 +18,13 @@ from tests.e2e.conftest import WAIT_MS
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=WAIT_MS)
+
+SHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "e2e" / "assistant"
+
+
+def snap(page: Page, step: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{step}.png", full_page=True)
 
 
 @pytest.fixture(autouse=True)
@@ -42,12 +53,14 @@ def test_a_chat_on_a_product_page_answers_searches_and_compares(page: Page):
     toggle.click()
     expect(page.locator("#assistant-panel")).to_be_visible()
     expect(page.locator("#assistant-text")).to_be_focused()  # keyboard first: type straight away
+    snap(page, "01-panel-open")
 
     ask(page, "is this waterproof?")
     reply = page.locator(".assistant-msg--assistant").last
     expect(reply.locator(".assistant-msg__text")).to_contain_text("Yes")
     expect(reply.locator(".assistant-sources")).to_contain_text("waterproof")  # the fact, cited
     expect(page.locator("#assistant-text")).to_have_value("")  # cleared for the next turn
+    snap(page, "02-product-question")
 
     ask(page, "show me women's running shoes under $80")
     reply = page.locator(".assistant-msg--assistant").last
@@ -56,12 +69,14 @@ def test_a_chat_on_a_product_page_answers_searches_and_compares(page: Page):
     titles = cards.locator(".assistant-card__title").all_inner_texts()
     assert titles and all("Running Shoes" in t for t in titles)
     expect(cards.first.locator(".assistant-card__reasons")).not_to_be_empty()
+    snap(page, "03-search")
 
     ask(page, "compare the first two")
     table = page.locator(".assistant-msg--assistant").last.locator("table.assistant-compare")
     expect(table).to_be_visible()
     expect(table.locator("thead th")).to_have_count(2)
     expect(table.locator("tbody")).to_contain_text("Price")
+    snap(page, "04-compare")
 
     page.keyboard.press("Escape")
     expect(page.locator("#assistant-panel")).to_be_hidden()
