@@ -145,6 +145,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "shopguide",
+        "KEY_FUNCTION": "shopguide.cache.database_scoped_key",  # databases sharing a Redis never share keys
         "TIMEOUT": 3600,
         # A Redis outage must not take pages down: cache reads fail fast and are treated as misses.
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
