@@ -46,6 +46,11 @@ MAX_EPOCHS = 200
 # questions, written for many kinds of product) keeps a larger prior than a rare one, but not in
 # proportion to how many phrasings were written for it (BENCHMARKS.md, "Intent classification").
 INTENT_WEIGHTING = "inverse-sqrt"
+# The prior odds of "out of scope" against every other label, multiplied in after training (its output
+# bias moves by log of it). The examples hold out-of-scope messages in a smaller share than a shop's chat
+# gets them, so the raw head answers some of them as product questions. One scalar, chosen on the dev sets
+# as the search fusion weights were (BENCHMARKS.md, "Intent classification": the trade-off curve).
+OUT_OF_SCOPE_PRIOR = 2.0
 DEFAULT_THRESHOLD = 0.8  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
 WRONG_ANSWER_COST = 3.0
@@ -175,7 +180,9 @@ def _training_rows() -> list[tuple[str, str, str]]:
 
 def _fingerprint(rows: list[tuple[str, str, str]]) -> str:
     """What a classifier was trained on (examples, head recipe, model): equal means retraining changes nothing."""
-    recipe = f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}|{INTENT_WEIGHTING}"
+    recipe = (
+        f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}|{INTENT_WEIGHTING}|{OUT_OF_SCOPE_PRIOR}"
+    )
     digest = hashlib.sha256(recipe.encode())
     for row in sorted(rows):
         digest.update("\t".join(row).encode() + b"\n")
@@ -205,7 +212,13 @@ def _sample_weights(labels: list[str]) -> np.ndarray:
     return weights * (len(weights) / weights.sum())
 
 
-def _fit(vectors: np.ndarray, labels: list[str], *, threshold: float = DEFAULT_THRESHOLD) -> Head:
+def _fit(
+    vectors: np.ndarray,
+    labels: list[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    out_of_scope_prior: float = OUT_OF_SCOPE_PRIOR,
+) -> Head:
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -219,7 +232,10 @@ def _fit(vectors: np.ndarray, labels: list[str], *, threshold: float = DEFAULT_T
     layers = [
         (w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_, strict=True)
     ]
-    return Head([str(c) for c in model.classes_], layers, threshold)
+    classes = [str(c) for c in model.classes_]
+    if Intent.OUT_OF_SCOPE in classes and len(classes) > 2:
+        layers[-1][1][classes.index(Intent.OUT_OF_SCOPE)] += np.float32(np.log(out_of_scope_prior))
+    return Head(classes, layers, threshold)
 
 
 def _choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
@@ -270,6 +286,7 @@ def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tu
         "per_label": dict(sorted(Counter(labels).items())),
         "hidden_units": HIDDEN_UNITS,
         "intent_weighting": INTENT_WEIGHTING,
+        "out_of_scope_prior": OUT_OF_SCOPE_PRIOR,
     }
     threshold = DEFAULT_THRESHOLD
     if cross_validate and len(set(labels)) > 1:

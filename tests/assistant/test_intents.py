@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -189,3 +190,23 @@ def test_the_training_task_stores_a_classifier_through_the_worker(celery_worker_
     # Sent again with nothing changed: no new classifier.
     assert train_intent_classifier.apply(throw=True).get() is None
     assert IntentClassifier.objects.count() == before + 1
+
+
+def test_the_out_of_scope_prior_multiplies_its_odds_against_every_other_label():
+    """The prior is a shift of the out-of-scope output, nothing else: its odds against each label grow by
+    exactly the prior, and the other labels keep their odds against each other."""
+    rng = np.random.default_rng(0)
+    labels = ["out_of_scope", "product_question", "chit_chat"] * 20
+    vectors = rng.normal(size=(len(labels), 8)).astype(np.float32) + np.repeat(np.eye(3, 8), 20, axis=0) * 0.5
+    plain = intents._fit(vectors, labels, out_of_scope_prior=1.0)
+    tilted = intents._fit(vectors, labels, out_of_scope_prior=intents.OUT_OF_SCOPE_PRIOR)
+    assert plain.labels == tilted.labels
+    oos, pq, chat = (plain.labels.index(name) for name in ("out_of_scope", "product_question", "chit_chat"))
+
+    p, q = plain.probabilities(vectors), tilted.probabilities(vectors)
+    np.testing.assert_allclose((q[:, oos] / q[:, pq]) / (p[:, oos] / p[:, pq]), intents.OUT_OF_SCOPE_PRIOR, rtol=1e-3)
+    np.testing.assert_allclose(
+        (q[:, oos] / q[:, chat]) / (p[:, oos] / p[:, chat]), intents.OUT_OF_SCOPE_PRIOR, rtol=1e-3
+    )
+    np.testing.assert_allclose(q[:, pq] / q[:, chat], p[:, pq] / p[:, chat], rtol=1e-3)
+    assert intents.OUT_OF_SCOPE_PRIOR > 1.0  # it leans towards "out of scope", as BENCHMARKS.md says
