@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.text import slugify
@@ -193,9 +195,12 @@ def catalog_version_bump() -> None:
     from django.core.cache import cache
 
     try:
-        cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:
-        cache.set(CATALOG_VERSION_KEY, 1, timeout=None)
+        try:
+            cache.incr(CATALOG_VERSION_KEY)
+        except (ValueError, redis.ResponseError):
+            # No version (a new or flushed Redis, an evicted key) or not a number: start from the clock, never
+            # from 1, so a vocabulary still cached under an old small version is not taken for this catalog's.
+            cache.set(CATALOG_VERSION_KEY, time.time_ns() // 1000, timeout=None)
     except Exception:
         logger.warning("catalog version not bumped: cache unavailable; readers refresh when it returns")
 

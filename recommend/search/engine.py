@@ -216,8 +216,8 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
 
 def _positive_q(slot: Slot, vocabulary: Vocabulary) -> Q | None:
     if slot.type == "category":
-        tree_key = vocabulary.category_keys.get(slot.value, (None, None))[0]
-        return Q(category__tree_key__startswith=tree_key) if tree_key else None
+        tree_keys = vocabulary.category_tree_keys(slot.value)
+        return _any_tree(tree_keys) if tree_keys else None
     if slot.type == "brand":
         return Q(brand__name__iexact=slot.value)
     if slot.type == "department":
@@ -240,13 +240,20 @@ def _positive_q(slot: Slot, vocabulary: Vocabulary) -> Q | None:
     return None  # price and rating are read from the parse; sizes in words and units stay free text
 
 
+def _any_tree(tree_keys: tuple[str, ...]) -> Q:
+    q = Q()
+    for tree_key in tree_keys:
+        q |= Q(category__tree_key__startswith=tree_key)
+    return q
+
+
 def _negated_constraint(slot: Slot, vocabulary: Vocabulary) -> Constraint:
     label = f"not {slot.text.strip()}"
     if slot.type == "brand":
         q = ~Q(brand__name__iexact=slot.value)
     elif slot.type == "category":
-        tree_key = vocabulary.category_keys.get(slot.value, (None, None))[0]
-        q = ~Q(category__tree_key__startswith=tree_key) if tree_key else Q()
+        tree_keys = vocabulary.category_tree_keys(slot.value)
+        q = ~_any_tree(tree_keys) if tree_keys else Q()
     elif slot.type in ATTRIBUTE_KEYS:
         key = ATTRIBUTE_KEYS[slot.type]
         q = ~Q(attributes__contains={key: slot.value}) & ~Q(attributes__contains={key: [slot.value]})
@@ -371,8 +378,9 @@ def search(
 
 def _category_keys(parsed: ParsedQuery, filters: SearchFilters, vocabulary: Vocabulary) -> tuple[str, ...]:
     """The categories this search is about (a category filter, or categories named in the words)."""
-    slugs = ([filters.category] if filters.category else []) + [str(v) for v in parsed.values("category")]
-    return tuple(key for slug in slugs if (key := vocabulary.category_keys.get(slug, (None, None))[0]))
+    exact = vocabulary.category_keys.get(filters.category, (None, None))[0] if filters.category else None
+    named = [key for value in parsed.values("category") for key in vocabulary.category_tree_keys(value)]
+    return tuple(dict.fromkeys(([exact] if exact else []) + named))
 
 
 def _apply_rules(

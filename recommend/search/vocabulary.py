@@ -102,6 +102,23 @@ class Vocabulary:
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=80 if len(word) > 5 else 85)
         return found[0] if found else None
 
+    def category_tree_keys(self, slug: object) -> tuple[str, ...]:
+        """The tree keys a category named in a query stands for: every category of that name.
+
+        A catalog may use one name in several places (Men > Jeans, Women > Jeans): the words "jeans" name
+        them all, while the phrase table can hold one slug per phrase. A facet filter stays exact.
+        """
+        entry = self.category_keys.get(str(slug))
+        if entry is None:
+            return ()
+        family = getattr(self, "_same_name", None)
+        if family is None:  # built once per vocabulary (also for one unpickled from the cache)
+            family = {}
+            for tree_key, name in self.category_keys.values():
+                family.setdefault(name.casefold(), []).append(tree_key)
+            self._same_name = family
+        return tuple(sorted(family.get(entry[1].casefold(), [entry[0]])))
+
     def finish(self) -> Vocabulary:
         words = {w for phrase in self.phrases for w in phrase.split() if w.isalpha() and len(w) >= 4}
         self.correctable = sorted(words)

@@ -141,3 +141,45 @@ def test_in_a_large_catalog_common_terms_score_but_do_not_admit_keyword_candidat
     # Every term common: all must match.
     assert keyword_skus("waterproof boots") == {"B1", "B2", "B3", "B4"}
     assert keyword_skus("women boots") <= {"B1", "B2", "B4"}
+
+
+def test_a_category_name_used_in_two_places_searches_both(search_catalog):
+    """Men > Jeans and Women > Jeans: "jeans" means both; "not jeans" rules out both; a facet stays exact."""
+    from catalog import services
+    from recommend.search import vocabulary
+
+    P = services.ProductInput
+    services.product_upsert_many(
+        items=[
+            P(
+                sku="J1",
+                title="Straight Leg Jeans",
+                category_path="Men > Jeans",
+                brand="Denimworks",
+                price=Decimal("60.00"),
+                description="Classic straight jeans in rigid denim.",
+            ),
+            P(
+                sku="J2",
+                title="High Rise Skinny Jeans",
+                category_path="Women > Jeans",
+                brand="Denimworks",
+                price=Decimal("65.00"),
+                description="Stretch skinny jeans with a high rise.",
+            ),
+        ],  # fmt: skip
+        embed=False,
+    )
+    services.product_embed()
+    services.catalog_version_bump()  # what the upsert's commit does: a new vocabulary
+    vocabulary.reset()
+
+    result = search(q="jeans")
+    assert set(skus(result)) == {"J1", "J2"}
+    assert [c.label for c in result.constraints if c.kind == "category"] == ["Jeans"]
+
+    without = search(q="denim not jeans")
+    assert not {"J1", "J2"} & set(skus(without))
+
+    women = Product.objects.get(sku="J2").category.slug
+    assert skus(search(q="jeans", filters=SearchFilters(category=women))) == ["J2"]
