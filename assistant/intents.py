@@ -46,11 +46,13 @@ MAX_EPOCHS = 200
 # questions, written for many kinds of product) keeps a larger prior than a rare one, but not in
 # proportion to how many phrasings were written for it (BENCHMARKS.md, "Intent classification").
 INTENT_WEIGHTING = "inverse-sqrt"
-# The prior odds of "out of scope" against every other label, multiplied in after training (its output
-# bias moves by log of it). The examples hold out-of-scope messages in a smaller share than a shop's chat
-# gets them, so the raw head answers some of them as product questions. One scalar, chosen on the dev sets
-# as the search fusion weights were (BENCHMARKS.md, "Intent classification": the trade-off curve).
-OUT_OF_SCOPE_PRIOR = 2.0
+# The prior odds of a message that is not about shopping (out of scope, chit-chat) against every shopping
+# label, multiplied in after training (their output biases move by its log; their odds against each other
+# stay). The examples hold such messages in a smaller share than a shop's chat gets them, so the raw head
+# answers some as product questions. One scalar, chosen on the dev sets as the search fusion weights were
+# (BENCHMARKS.md, "Intent classification": the trade-off).
+NON_SHOPPING_PRIOR = 2.0
+NON_SHOPPING = (Intent.OUT_OF_SCOPE, Intent.CHIT_CHAT)
 DEFAULT_THRESHOLD = 0.8  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
 WRONG_ANSWER_COST = 3.0
@@ -181,7 +183,7 @@ def _training_rows() -> list[tuple[str, str, str]]:
 def _fingerprint(rows: list[tuple[str, str, str]]) -> str:
     """What a classifier was trained on (examples, head recipe, model): equal means retraining changes nothing."""
     recipe = (
-        f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}|{INTENT_WEIGHTING}|{OUT_OF_SCOPE_PRIOR}"
+        f"{embedding.model_name()}|{HIDDEN_UNITS}|{L2_PENALTY}|{MAX_EPOCHS}|{INTENT_WEIGHTING}|{NON_SHOPPING_PRIOR}"
     )
     digest = hashlib.sha256(recipe.encode())
     for row in sorted(rows):
@@ -217,7 +219,7 @@ def _fit(
     labels: list[str],
     *,
     threshold: float = DEFAULT_THRESHOLD,
-    out_of_scope_prior: float = OUT_OF_SCOPE_PRIOR,
+    non_shopping_prior: float = NON_SHOPPING_PRIOR,
 ) -> Head:
     import warnings
 
@@ -233,8 +235,10 @@ def _fit(
         (w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_, strict=True)
     ]
     classes = [str(c) for c in model.classes_]
-    if Intent.OUT_OF_SCOPE in classes and len(classes) > 2:
-        layers[-1][1][classes.index(Intent.OUT_OF_SCOPE)] += np.float32(np.log(out_of_scope_prior))
+    if len(classes) > 2:  # (two classes: one logistic output, no bias per label)
+        for label in NON_SHOPPING:
+            if label in classes:
+                layers[-1][1][classes.index(label)] += np.float32(np.log(non_shopping_prior))
     return Head(classes, layers, threshold)
 
 
@@ -286,7 +290,7 @@ def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tu
         "per_label": dict(sorted(Counter(labels).items())),
         "hidden_units": HIDDEN_UNITS,
         "intent_weighting": INTENT_WEIGHTING,
-        "out_of_scope_prior": OUT_OF_SCOPE_PRIOR,
+        "non_shopping_prior": NON_SHOPPING_PRIOR,
     }
     threshold = DEFAULT_THRESHOLD
     if cross_validate and len(set(labels)) > 1:

@@ -192,21 +192,26 @@ def test_the_training_task_stores_a_classifier_through_the_worker(celery_worker_
     assert IntentClassifier.objects.count() == before + 1
 
 
-def test_the_out_of_scope_prior_multiplies_its_odds_against_every_other_label():
-    """The prior is a shift of the out-of-scope output, nothing else: its odds against each label grow by
-    exactly the prior, and the other labels keep their odds against each other."""
+def test_the_non_shopping_prior_multiplies_their_odds_against_shopping_labels_only():
+    """The prior shifts the out-of-scope and chit-chat outputs, nothing else: their odds against a shopping
+    label grow by exactly the prior, and their odds against each other stay."""
     rng = np.random.default_rng(0)
-    labels = ["out_of_scope", "product_question", "chit_chat"] * 20
-    vectors = rng.normal(size=(len(labels), 8)).astype(np.float32) + np.repeat(np.eye(3, 8), 20, axis=0) * 0.5
-    plain = intents._fit(vectors, labels, out_of_scope_prior=1.0)
-    tilted = intents._fit(vectors, labels, out_of_scope_prior=intents.OUT_OF_SCOPE_PRIOR)
+    names = ["out_of_scope", "chit_chat", "product_question", "product_search"]
+    labels = names * 20
+    vectors = rng.normal(size=(len(labels), 8)).astype(np.float32) + np.tile(np.eye(4, 8), (20, 1)) * 0.5
+    plain = intents._fit(vectors, labels, non_shopping_prior=1.0)
+    tilted = intents._fit(vectors, labels, non_shopping_prior=intents.NON_SHOPPING_PRIOR)
     assert plain.labels == tilted.labels
-    oos, pq, chat = (plain.labels.index(name) for name in ("out_of_scope", "product_question", "chit_chat"))
+    oos, chat, pq, ps = (plain.labels.index(name) for name in names)
 
     p, q = plain.probabilities(vectors), tilted.probabilities(vectors)
-    np.testing.assert_allclose((q[:, oos] / q[:, pq]) / (p[:, oos] / p[:, pq]), intents.OUT_OF_SCOPE_PRIOR, rtol=1e-3)
-    np.testing.assert_allclose(
-        (q[:, oos] / q[:, chat]) / (p[:, oos] / p[:, chat]), intents.OUT_OF_SCOPE_PRIOR, rtol=1e-3
-    )
-    np.testing.assert_allclose(q[:, pq] / q[:, chat], p[:, pq] / p[:, chat], rtol=1e-3)
-    assert intents.OUT_OF_SCOPE_PRIOR > 1.0  # it leans towards "out of scope", as BENCHMARKS.md says
+
+    def odds_change(a: int, b: int) -> np.ndarray:
+        return (q[:, a] / q[:, b]) / (p[:, a] / p[:, b])
+
+    prior = intents.NON_SHOPPING_PRIOR
+    np.testing.assert_allclose(odds_change(oos, pq), prior, rtol=1e-3)
+    np.testing.assert_allclose(odds_change(chat, ps), prior, rtol=1e-3)
+    np.testing.assert_allclose(odds_change(oos, chat), 1.0, rtol=1e-3)
+    np.testing.assert_allclose(odds_change(pq, ps), 1.0, rtol=1e-3)
+    assert prior > 1.0  # it leans towards "not about shopping", as BENCHMARKS.md says
