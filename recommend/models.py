@@ -219,6 +219,14 @@ class OperationRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One queued or running run per kind, even when two merchandisers click at the same moment.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_operation_per_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.status})"

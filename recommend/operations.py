@@ -15,7 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -40,16 +40,18 @@ def operation_start(*, kind: str, requested_by_id: int | None = None) -> Operati
     """Queue one operation, unless the same kind is already queued or running (that run is returned)."""
     if kind not in OperationRun.Kind.values:
         raise OperationError(f"unknown operation {kind!r}")
-    with transaction.atomic():
-        active = (
-            OperationRun.objects.select_for_update()
-            .filter(kind=kind, status__in=[OperationRun.Status.QUEUED, OperationRun.Status.RUNNING])
-            .first()
-        )
-        if active is not None:
-            return active
-        run = OperationRun.objects.create(kind=kind, requested_by_id=requested_by_id)
-        transaction.on_commit(lambda: _send(run))
+    active = OperationRun.objects.filter(
+        kind=kind, status__in=[OperationRun.Status.QUEUED, OperationRun.Status.RUNNING]
+    )
+    try:
+        with transaction.atomic():
+            run = OperationRun.objects.create(kind=kind, requested_by_id=requested_by_id)
+            transaction.on_commit(lambda: _send(run))
+    except IntegrityError:  # one is queued or running (the constraint one_active_operation_per_kind)
+        existing = active.first()
+        if existing is None:  # it finished between the two statements: start again
+            return operation_start(kind=kind, requested_by_id=requested_by_id)
+        return existing
     return run
 
 

@@ -3,10 +3,12 @@ run's row; a run interrupted mid-way resumes without redoing or losing work."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -95,6 +97,38 @@ def test_one_run_per_kind_at_a_time_and_a_finished_run_is_not_rerun(django_captu
     assert OperationRun.objects.get(pk=first.pk).attempts == 0  # not run again
     with pytest.raises(operations.OperationError):
         operations.operation_start(kind="drop_tables")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_merchandisers_clicking_at_once_start_one_run(monkeypatch):
+    """Both requests see no active run; the database's constraint lets one insert win and the other gets it."""
+    sent: list[int] = []
+    monkeypatch.setattr(operations, "_send", lambda run: sent.append(run.pk))
+    barrier = threading.Barrier(3)
+    runs: list[int] = []
+    errors: list[BaseException] = []
+
+    def click() -> None:
+        try:
+            barrier.wait(timeout=30)
+            runs.append(operations.operation_start(kind="reembed").pk)
+        except BaseException as exc:  # a thread's exception would otherwise pass silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(runs) == 3 and len(set(runs)) == 1
+    assert OperationRun.objects.filter(kind="reembed").count() == 1
+    assert sent == runs[:1]  # queued once
+    # Once it has finished, the next click starts a new run.
+    OperationRun.objects.filter(pk=runs[0]).update(status="succeeded")
+    assert operations.operation_start(kind="reembed").pk != runs[0]
 
 
 @pytest.mark.django_db
