@@ -1,0 +1,101 @@
+"""The security suite's shop: alice (owner of everything personal), bob (another shopper with his own
+history), an anonymous visitor and a merchandiser made the way the demo makes one (staff, in the
+Merchandiser group, not superuser).
+
+Every personal marker of alice's holds the word "alice" (her username, email, order number, secret
+search, removed interest, conversation text), so "nothing of alice's in this body" is one check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.test import Client
+
+from assistant.models import Conversation, Message
+from assistant.views import SESSION_CONVERSATION_KEY
+from orders.models import CartLine, Order
+from profiles.models import Event, Profile, Shopper
+from shopguide.roles import MERCHANDISER, merchandiser_group_sync
+from tests.factories import UserFactory
+from tests.profiles.privacy_helpers import Person, person
+
+CALLERS = ["owner", "other", "anonymous", "merchandiser"]
+ALICE_CHAT = "alice-chat: do the lighthouse boots run small?"
+ALICE_REPLY = "alice-reply: they run half a size small."
+
+
+@dataclass
+class World:
+    alice: Person
+    bob: Person
+    merchandiser: AbstractUser
+    conversation: Conversation
+
+
+def merchandiser_user(username: str = "merch") -> AbstractUser:
+    """As shopguide.demo.ensure_merchandiser makes it: staff, not superuser, in the Merchandiser group."""
+    merchandiser_group_sync()
+    user = UserFactory(username=username, is_staff=True, is_superuser=False)
+    user.groups.add(Group.objects.get(name=MERCHANDISER))
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    alice = person("alice")
+    Profile.objects.filter(shopper=alice.shopper).update(removed_interests=["brand:alice-only"])
+    conversation = Conversation.objects.create(shopper=alice.shopper, state={})
+    Message.objects.create(conversation=conversation, role=Message.Role.SHOPPER, text=ALICE_CHAT)
+    Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, text=ALICE_REPLY)
+    return World(alice=alice, bob=person("bob"), merchandiser=merchandiser_user(), conversation=conversation)
+
+
+def client_as(world: World, caller: str, **kwargs) -> Client:
+    """A client for one caller. Every session holds alice's conversation id, as if it had been planted
+    there: only alice's own session may get anything out of it."""
+    client = Client(**kwargs)
+    user = {"owner": world.alice.user, "other": world.bob.user, "merchandiser": world.merchandiser}.get(caller)
+    if user is not None:
+        client.force_login(user)
+    session = client.session
+    session[SESSION_CONVERSATION_KEY] = str(world.conversation.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def clients(world) -> dict[str, Client]:
+    return {caller: client_as(world, caller) for caller in CALLERS}
+
+
+def alice_state(world: World) -> dict:
+    """Everything of alice's that a call by someone else must leave exactly as it was."""
+    alice = world.alice
+    user = get_user_model().objects.filter(pk=alice.user.pk).first()
+    shopper = Shopper.objects.filter(pk=alice.shopper.pk).first()
+    profile = Profile.objects.filter(shopper=alice.shopper).first()
+    return {
+        "user": user and (user.username, user.email, user.is_staff, user.is_superuser, user.is_active),
+        "paused": shopper and shopper.personalization_paused,
+        "affinities": profile and profile.affinities,
+        "removed": profile and profile.removed_interests,
+        "cart": sorted(CartLine.objects.filter(cart__shopper=alice.shopper).values_list("product_id", "quantity")),
+        "orders": sorted(Order.objects.filter(shopper=alice.shopper).values_list("number", "status", "total")),
+        "events": Event.objects.filter(shopper=alice.shopper).count(),
+        "messages": list(
+            Message.objects.filter(conversation=world.conversation).values_list("role", "text").order_by("id")
+        ),
+        "conversation_shopper": Conversation.objects.filter(pk=world.conversation.pk)
+        .values_list("shopper_id", flat=True)
+        .first(),
+    }
+
+
+def body_text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
