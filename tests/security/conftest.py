@@ -19,8 +19,9 @@ from assistant.models import Conversation, Message
 from assistant.views import SESSION_CONVERSATION_KEY
 from orders.models import CartLine, Order
 from profiles.models import Event, Profile, Shopper
+from recommend.models import ItemNeighbor
 from shopguide.roles import MERCHANDISER, merchandiser_group_sync
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, ProductFactory, UserFactory
 from tests.profiles.privacy_helpers import Person, person
 
 CALLERS = ["owner", "other", "anonymous", "merchandiser"]
@@ -34,6 +35,8 @@ class World:
     bob: Person
     merchandiser: AbstractUser
     conversation: Conversation
+    lantern: object  # what shoppers went on to after anyone's first product ("because you viewed ...")
+    socks: object  # what was bought with it ("goes with ... in your cart")
 
 
 def merchandiser_user(username: str = "merch") -> AbstractUser:
@@ -51,7 +54,24 @@ def world(db) -> World:
     conversation = Conversation.objects.create(shopper=alice.shopper, state={})
     Message.objects.create(conversation=conversation, role=Message.Role.SHOPPER, text=ALICE_CHAT)
     Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, text=ALICE_REPLY)
-    return World(alice=alice, bob=person("bob"), merchandiser=merchandiser_user(), conversation=conversation)
+    bob = person("bob")
+    # Personal recommendations need something to recommend: a complement in a third category, reached
+    # from each shopper's own first product, so "for you" and "complete your purchase" rest on history.
+    camping = CategoryFactory(name="Camping Gear", tree_key="/camping-gear/", slug="camping-gear")
+    lantern = ProductFactory(sku="SEC-LANTERN", title="Lighthouse Lantern", category=camping)
+    socks = ProductFactory(sku="SEC-SOCKS", title="Merino Trail Socks", category=camping)
+    for someone in (alice, bob):
+        first = someone.products[0]
+        ItemNeighbor.objects.create(product=first, neighbor=lantern, kind=ItemNeighbor.Kind.NEXT, score=0.9)
+        ItemNeighbor.objects.create(product=first, neighbor=socks, kind=ItemNeighbor.Kind.BOUGHT, score=0.9)
+    return World(
+        alice=alice,
+        bob=bob,
+        merchandiser=merchandiser_user(),
+        conversation=conversation,
+        lantern=lantern,
+        socks=socks,
+    )
 
 
 def client_as(world: World, caller: str, **kwargs) -> Client:
