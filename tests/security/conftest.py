@@ -29,6 +29,20 @@ ALICE_CHAT = "alice-chat: do the lighthouse boots run small?"
 ALICE_REPLY = "alice-reply: they run half a size small."
 
 
+@pytest.fixture(autouse=True)
+def _own_search_vocabulary():
+    """The search vocabulary is cached in the shared Redis under the catalog's version, which a rolled-back
+    test never bumps (it is bumped on commit): this suite's catalog must not become the next test's vocabulary."""
+    from catalog.services import catalog_version_bump
+    from recommend.search import vocabulary
+
+    catalog_version_bump()
+    vocabulary.reset()
+    yield
+    catalog_version_bump()
+    vocabulary.reset()
+
+
 @dataclass
 class World:
     alice: Person
