@@ -26,7 +26,7 @@ from assistant.models import Conversation, Message
 from assistant.views import SESSION_CONVERSATION_KEY
 from orders.models import CartLine, Order
 from tests.security.conftest import ALICE_CHAT, CALLERS, World, alice_state, body_text, client_as
-from tests.security.test_route_inventory import PERSONAL, site_routes
+from tests.security.test_route_inventory import PERSONAL, PUBLIC, site_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -323,6 +323,37 @@ def test_every_operation_path_resolves_to_its_route(world):
     for op in OPS:
         match = resolve(op.path(world))
         assert match.route == op.route, (op.id, match.route)
+
+
+# --- PUBLIC routes: nobody's data, checked the same way -------------------------------------------
+
+
+def _public_path(pattern: str, w: World) -> str:
+    product = w.alice.products[0]  # ids of the things alice viewed, carted and searched around
+    path = "/" + pattern.replace("<int:pk>", str(product.pk)).replace("<str:slug>", product.category.slug)
+    return path + "?q=size"  # what alice searched ("size 11 insoles for alice"): suggestions must not offer it
+
+
+@pytest.fixture
+def no_cached_popular_searches():
+    from django.core.cache import cache
+
+    from recommend.search.suggest import POPULAR_KEY
+
+    cache.delete(POPULAR_KEY)
+    yield
+    cache.delete(POPULAR_KEY)
+
+
+@pytest.mark.parametrize("caller", ["other", "anonymous", "merchandiser"])
+@pytest.mark.parametrize("pattern", sorted(PUBLIC), ids=lambda p: p or "home")
+def test_public_route_serves_nothing_of_alice(world, pattern, caller, no_cached_popular_searches, embedding_model):
+    """A PUBLIC route that let one person's data through (her searches as "popular", her history) fails here."""
+    before = alice_state(world)
+    response = client_as(world, caller).get(_public_path(pattern, world))
+    assert response.status_code < 500 or (pattern, response.status_code) == ("healthz", 503)  # no worker here
+    assert "alice" not in body_text(response).lower()
+    assert alice_state(world) == before
 
 
 # --- Beyond one call: what the matrix cannot see ---------------------------------------------------
