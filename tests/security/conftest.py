@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
 from assistant.models import Conversation, Message
@@ -20,8 +20,8 @@ from assistant.views import SESSION_CONVERSATION_KEY
 from orders.models import CartLine, Order
 from profiles.models import Event, Profile, Shopper
 from recommend.models import ItemNeighbor
-from shopguide.roles import MERCHANDISER, merchandiser_group_sync
-from tests.factories import CategoryFactory, ProductFactory, UserFactory
+from shopguide.roles import MERCHANDISER
+from tests.factories import CategoryFactory, ProductFactory
 from tests.profiles.privacy_helpers import Person, person
 
 CALLERS = ["owner", "other", "anonymous", "merchandiser"]
@@ -53,11 +53,14 @@ class World:
     socks: object  # what was bought with it ("goes with ... in your cart")
 
 
-def merchandiser_user(username: str = "merch") -> AbstractUser:
-    """As shopguide.demo.ensure_merchandiser makes it: staff, not superuser, in the Merchandiser group."""
-    merchandiser_group_sync()
-    user = UserFactory(username=username, is_staff=True, is_superuser=False)
-    user.groups.add(Group.objects.get(name=MERCHANDISER))
+def merchandiser_user() -> AbstractUser:
+    """The demo's own merchandiser (shopguide.demo.ensure_merchandiser): staff, not superuser, in the
+    Merchandiser group with exactly its permissions (shopguide/roles.py)."""
+    from shopguide.demo import MERCHANDISER_USERNAME, ensure_merchandiser
+
+    ensure_merchandiser("pw-for-tests-123")
+    user = get_user_model().objects.get(username=MERCHANDISER_USERNAME)
+    assert user.is_staff and not user.is_superuser and user.groups.filter(name=MERCHANDISER).exists()
     return user
 
 
