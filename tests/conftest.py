@@ -59,8 +59,8 @@ SEARCH_CATALOG = [
 def search_catalog(db, embedding_model):
     services.product_upsert_many(items=SEARCH_CATALOG, embed=False)
     services.product_embed()
-    # The upsert bumps the catalog version on commit, which a rolled-back test never reaches: bump it here,
-    # so the vocabulary is this catalog's and never one cached for another test's catalog.
+    # The upsert bumps the catalog version on commit, which a rolled-back test never reaches: bump it here, or
+    # the vocabulary another test's catalog left in the (shared, persistent) Redis under that version is used.
     services.catalog_version_bump()
     vocabulary.reset()
     yield

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.db.models.functions import Lower, Trim
+from django.db.models import CharField, Count, Q, Value
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf, Trim
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +37,9 @@ POPULAR_TTL = 60
 POPULAR_DAYS = 30
 POPULAR_POOL = 50  # cached once, filtered per keystroke
 POPULAR_MAX_LENGTH = 80  # a paragraph pasted into the box is not a "popular search"
+# Shown to everyone, so never one person's words: a query is popular once this many different shoppers (or
+# visitors' sessions) searched it. Unnamed rows (paused personalisation) cannot be told apart: they count none.
+POPULAR_MIN_SEARCHERS = 3
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ def search_url(q: str) -> str:
 
 
 def popular_searches() -> list[str]:
-    """The most frequent searches that found something in the last 30 days, without typos (normalised, most frequent first).
+    """The most frequent searches that found something in the last 30 days, without typos (normalised, most frequent first),
+    each searched by at least POPULAR_MIN_SEARCHERS different people.
 
     Cached for a minute: one GROUP BY over recent logs, not one per keystroke.
     """
@@ -198,7 +202,11 @@ def popular_searches() -> list[str]:
         .annotate(text=Lower(Trim("query")))
         .exclude(text="")
         .values("text")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"),
+            searchers=Count(Coalesce(Cast("shopper_id", CharField()), NullIf("session_key", Value(""))), distinct=True),
+        )
+        .filter(searchers__gte=POPULAR_MIN_SEARCHERS)
         .order_by("-n", "text")
     )
     popular = [r["text"] for r in rows[: POPULAR_POOL * 2] if len(r["text"]) <= POPULAR_MAX_LENGTH][:POPULAR_POOL]

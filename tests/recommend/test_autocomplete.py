@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 from recommend.models import SearchLog
 from recommend.search import suggest as suggest_module
 from recommend.search.vocabulary import get_vocabulary
+from tests.factories import ShopperFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_popular_searches")]
 
@@ -33,8 +35,9 @@ def options(html: str) -> list[tuple[str, str]]:
 
 
 def log_searches(*rows: tuple[str, int], days_ago: int = 0) -> None:
+    """Each row searched by a different visitor (popular searches need several people)."""
     for query, total in rows:
-        log = SearchLog.objects.create(query=query, total=total, latency_ms=3)
+        log = SearchLog.objects.create(query=query, total=total, latency_ms=3, session_key=uuid.uuid4().hex)
         if days_ago:
             SearchLog.objects.filter(pk=log.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
@@ -84,12 +87,19 @@ def test_corrected_query_is_offered(client, search_catalog):
 def test_popular_searches_are_the_most_frequent_that_found_something_recently(client, search_catalog):
     # Counted by how often they were searched (case and spacing aside), not by how much they found.
     log_searches(
-        ("running shoes", 3), ("Running Shoes ", 2), ("running shoes", 3), ("hiking boots", 1), ("hiking boots", 9)
-    )
+        ("running shoes", 3), ("Running Shoes ", 2), ("running shoes", 3), ("running shoes", 3),
+        ("hiking boots", 1), ("hiking boots", 9), ("hiking boots", 2),
+    )  # fmt: skip
     log_searches(("purple unicorn", 0), ("purple unicorn", 0), ("purple unicorn", 0))  # found nothing
     log_searches(("fax machine", 9), ("fax machine", 9), ("fax machine", 9), days_ago=31)  # too long ago
     for _ in range(3):  # misspelt (found things only once corrected)
-        SearchLog.objects.create(query="runing shoes", total=3, latency_ms=3, parsed={"corrected": "running shoes"})
+        SearchLog.objects.create(
+            query="runing shoes",
+            total=3,
+            latency_ms=3,
+            parsed={"corrected": "running shoes"},
+            session_key=uuid.uuid4().hex,
+        )
 
     api = APIClient()
     body = api.get("/api/v1/autocomplete", {"q": ""}).json()
@@ -102,10 +112,26 @@ def test_popular_searches_are_the_most_frequent_that_found_something_recently(cl
     assert ("/search?q=hiking+boots", "hiking boots") in options(listbox(client, "hik"))
 
 
+def test_one_persons_searches_are_never_offered_as_popular(search_catalog):
+    """Popular searches are shown to everyone: however often one shopper searched something (and however
+    many unnamed rows a paused shopper left), it is not popular until three different people searched it."""
+    shopper = ShopperFactory()
+    for _ in range(5):
+        SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, shopper=shopper, session_key="s1")
+        SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3)  # paused: unnamed
+    SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, session_key="visitor-2")
+    assert suggest_module.popular_searches() == []
+    assert APIClient().get("/api/v1/autocomplete", {"q": "size"}).json()["popular"] == []
+
+    cache.delete(suggest_module.POPULAR_KEY)
+    SearchLog.objects.create(query="Size 11 insoles", total=2, latency_ms=3, session_key="visitor-3")
+    assert suggest_module.popular_searches() == ["size 11 insoles"]
+
+
 def test_popular_searches_are_cached_for_a_minute(search_catalog):
-    log_searches(("running shoes", 3))
+    log_searches(*[("running shoes", 3)] * 3)
     assert suggest_module.popular_searches() == ["running shoes"]
-    log_searches(("hiking boots", 1), ("hiking boots", 1))
+    log_searches(*[("hiking boots", 1)] * 4)
     assert suggest_module.popular_searches() == ["running shoes"]  # from the cache
     cache.delete(suggest_module.POPULAR_KEY)  # what a minute does
     assert suggest_module.popular_searches() == ["hiking boots", "running shoes"]
@@ -115,7 +141,7 @@ def test_suggestions_are_cheap_no_embedding_and_few_queries(
     client, search_catalog, monkeypatch, django_assert_max_num_queries
 ):
     suggest_module.popular_searches()  # warm the one-minute cache, as on a live site
-    get_vocabulary()  # and the vocabulary, built once per catalog version
+    get_vocabulary()  # and the search vocabulary (each test's catalog has its own version)
 
     def no_embedding(*args, **kwargs):
         raise AssertionError("autocomplete must not embed text")
@@ -137,7 +163,7 @@ def test_nothing_matches_gives_a_hidden_empty_listbox(client, search_catalog):
 
 
 def test_suggestions_are_escaped(client, search_catalog):
-    log_searches(("<script>alert(1)</script> boots", 2))
+    log_searches(*[("<script>alert(1)</script> boots", 2)] * 3)  # three searchers: popular
     html = listbox(client, "<script>")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; boots" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -118,9 +119,11 @@ def test_zero_results_relax_a_constraint_and_say_so(client, search_catalog):
 
 
 def test_nothing_at_all_shows_a_friendly_empty_state_with_popular_searches(client, search_catalog):
+    # Popular searches are those of several people: each row here is another visitor's.
+    for _ in range(4):
+        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, session_key=uuid.uuid4().hex)
     for _ in range(3):
-        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5)
-    SearchLog.objects.create(query="cast iron skillet", total=1, latency_ms=5)
+        SearchLog.objects.create(query="cast iron skillet", total=1, latency_ms=5, session_key=uuid.uuid4().hex)
 
     # Filters picked in the UI are never relaxed: boots from Trailcraft in Electronics do not exist.
     html = page(client, q="boots", category="electronics", brand="trailcraft")
@@ -133,7 +136,10 @@ def test_nothing_at_all_shows_a_friendly_empty_state_with_popular_searches(clien
 
 
 def test_empty_query_prompts_and_offers_popular_searches(client, search_catalog):
-    SearchLog.objects.create(query="noise cancelling headphones", total=2, latency_ms=5)
+    for _ in range(3):  # three visitors: popular searches are never one person's
+        SearchLog.objects.create(
+            query="noise cancelling headphones", total=2, latency_ms=5, session_key=uuid.uuid4().hex
+        )
     html = page(client, q="   ")
     assert '<h1 class="search-title">Search</h1>' in html
     assert "noise cancelling headphones" in html
