@@ -39,6 +39,7 @@ PROFILE_CATALOG = [
 def _load() -> dict[str, Product]:
     result = services.product_upsert_many(items=PROFILE_CATALOG, embed=False)
     services.product_embed(product_ids=result.product_ids)
+    services.catalog_version_bump()  # as the upsert's commit would: this catalog's own search vocabulary
     return {p.sku: p for p in Product.objects.filter(pk__in=result.product_ids).select_related("brand", "category")}
 
 
