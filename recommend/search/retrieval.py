@@ -6,6 +6,7 @@ candidate, whichever retriever found it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -196,9 +197,36 @@ _df_lock = threading.Lock()  # gunicorn's gthread workers share this cache
 
 
 def _lexemes(text: str) -> list[str]:
+    return list(_lexemes_of(text))
+
+
+# Postgres's English stemming depends on the text alone: remembered per process, it saves a round trip a search.
+@functools.lru_cache(maxsize=20_000)
+def _lexemes_of(text: str) -> tuple[str, ...]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT lexeme FROM unnest(to_tsvector('english', %s)) ORDER BY positions[1]", [text])
-        return [row[0] for row in cursor.fetchall()]
+        return tuple(row[0] for row in cursor.fetchall())
+
+
+_word_stems: dict[str, tuple[str, ...]] = {}  # word -> its English stems (none for a stop word), per process
+WORD_STEMS_LIMIT = 50_000
+
+
+def _stems_of_words(words: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each word's stems, from this process's memory or, for words not seen yet, one query for them all."""
+    missing = [w for w in words if w not in _word_stems]
+    if missing:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, array(SELECT lexeme FROM unnest(to_tsvector('english', w))) FROM unnest(%s::text[]) AS w",
+                [missing],
+            )
+            found = {word: tuple(lexemes) for word, lexemes in cursor.fetchall()}
+        if len(_word_stems) > WORD_STEMS_LIMIT:
+            _word_stems.clear()
+        for word in missing:
+            _word_stems[word] = found.get(word, ())
+    return {w: _word_stems[w] for w in words}
 
 
 def _idf(lexemes: list[str], version: str) -> dict[str, float]:
@@ -239,12 +267,7 @@ def unknown_words(text: str, version: str) -> list[str]:
     words = list(dict.fromkeys(w for w in WORD_RE.findall(text.casefold()) if not w.isdigit()))[:16]
     if not words:
         return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT w, array(SELECT lexeme FROM unnest(to_tsvector('english', w))) FROM unnest(%s::text[]) AS w",
-            [words],
-        )
-        stems = {word: lexemes for word, lexemes in cursor.fetchall() if lexemes}
+    stems = {word: lexemes for word, lexemes in _stems_of_words(words).items() if lexemes}
     frequencies = _frequencies(sorted({lex for lexemes in stems.values() for lex in lexemes}), version)
     return [w for w in words if w in stems and all(frequencies[lex][1] == 0 for lex in stems[w])]
 
