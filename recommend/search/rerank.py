@@ -11,6 +11,7 @@ weights are learned offline from judged queries (``python manage.py train_ranker
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -98,6 +99,12 @@ def query_terms(text: str) -> list[str]:
     """Stemmed words without joining words, in order: a query's or a title's pairs and phrases are made of
     these, so "lights for the tree" holds the pair "light tree"."""
     return [w for w in stems(text) if w not in JOINING_WORDS]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _title_terms(title: str) -> tuple[str, ...]:
+    """``query_terms`` of a product title, remembered: the same titles come back query after query."""
+    return tuple(query_terms(title))
 
 
 def candidate_features(
@@ -191,7 +198,7 @@ def features_and_facet_rows(
         # A product not yet given a title vector is judged by its whole text's vector meanwhile.
         out[i, 11] = float(title_similarity) if title_similarity is not None else out[i, 2]
         if terms:
-            title_stems = query_terms(title)
+            title_stems = list(_title_terms(title))
             if pairs_wanted:
                 out[i, 12] = len(pairs_wanted & set(pairwise(title_stems))) / len(pairs_wanted)
             out[i, 13] = float(len(terms) > 1 and _holds(title_stems, terms))
