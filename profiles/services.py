@@ -114,7 +114,9 @@ def shopper_for_request(request: HttpRequest, *, create: bool = True) -> Shopper
         if shopper is not None:
             return shopper
     visitor = visitor_id(request)
-    if visitor:
+    # A browser with no session at all has never been given a shopper (the request that creates one saves
+    # it in the session): a read needs no query then, which keeps an anonymous search a round trip shorter.
+    if visitor and (create or session.session_key):
         shopper = Shopper.objects.filter(session_key=visitor, user__isnull=True).first()
         if shopper is not None:
             session[SESSION_SHOPPER_KEY] = shopper.pk

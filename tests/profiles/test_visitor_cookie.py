@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils.html import escape
 
+from orders import services as order_services
 from orders.models import CartLine
 from profiles import services
 from profiles.models import Event, Shopper
@@ -147,3 +148,26 @@ def test_signing_out_makes_the_browser_a_new_visitor(catalog):
     page = browser.get("/cart/").content.decode()
     assert catalog["PAN1"].title not in page and "Your cart is empty" in page
     assert not Shopper.objects.filter(session_key=rotated).exists()
+
+
+def test_a_visitor_who_only_looked_costs_no_shopper_query(catalog):
+    """Reads (the cart, a search's log identity) of a browser with no session need no lookup: only a request
+    that creates a shopper saves it in a session, so without one there is none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser, visitor = _first_visit()
+    with CaptureQueriesContext(connection) as queries:
+        cart = browser.get("/api/v1/cart")
+    assert cart.status_code == 200 and cart.json()["item_count"] == 0
+    assert not [q for q in queries.captured_queries if "profiles_shopper" in q["sql"]]
+
+    # A browser that has a session (its cookie from a request that did not touch the shopper) while a
+    # concurrent request created the shopper under the visitor id: the read finds it by that id.
+    shopper = Shopper.objects.create(session_key=visitor)
+    order_services.cart_line_add(shopper=shopper, product_id=catalog["PAN1"].pk)
+    session = SessionStore()
+    session["seen_notice"] = True
+    session.save()
+    browser.cookies["sessionid"] = session.session_key
+    assert browser.get("/api/v1/cart").json()["item_count"] == 1
