@@ -54,6 +54,14 @@ def _pgserver() -> tuple[Path, str | None]:
     return POSTGRES_BIN_PATH, "pgserver"
 
 
+def _port_and_password(state: Path) -> tuple[int, str]:
+    """The port and password a server in this folder was given before (a restart keeps its URL), or new ones."""
+    if state.exists():
+        saved = json.loads(state.read_text())
+        return saved["port"], saved["password"]
+    return free_port(), secrets.token_hex(12)
+
+
 class PostgresServer:
     """A Postgres cluster in ``folder``: password auth over TCP, a ``shopguide`` superuser and database."""
 
@@ -61,11 +69,7 @@ class PostgresServer:
         self.folder = Path(folder).resolve()
         self.data = self.folder / "data"
         self.state = self.folder / "server.json"
-        if self.state.exists():
-            saved = json.loads(self.state.read_text())
-            self.port, self.password = saved["port"], saved["password"]
-        else:
-            self.port, self.password = free_port(), secrets.token_hex(12)
+        self.port, self.password = _port_and_password(self.state)
 
     @property
     def url(self) -> str:
@@ -139,11 +143,7 @@ class RedisServer:
         self.folder = Path(folder).resolve()
         self.state = self.folder / "server.json"
         self.pidfile = self.folder / "redis.pid"
-        if self.state.exists():
-            saved = json.loads(self.state.read_text())
-            self.port, self.password = saved["port"], saved["password"]
-        else:
-            self.port, self.password = free_port(), secrets.token_hex(12)
+        self.port, self.password = _port_and_password(self.state)
 
     @property
     def url(self) -> str:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
 from profiles import services
 from profiles.models import Event, Shopper
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 
 URL = "/api/v1/events"
@@ -187,20 +186,7 @@ def test_concurrent_retries_count_created_exactly(committed_catalog):
     shopper = Shopper.objects.create(session_key=uuid.uuid4().hex)
     product_id = committed_catalog["RUN1"].pk
     inputs = [services.EventInput(kind="click", product_id=product_id, client_event_id=f"race-{i}") for i in range(300)]
-    results, barrier = [], threading.Barrier(2)
-
-    def record() -> None:
-        try:
-            barrier.wait()
-            results.append(services.event_record_many(shopper=shopper, events=inputs))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=record) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_at_once(lambda: services.event_record_many(shopper=shopper, events=inputs), threads=2)
     assert sum(r.created for r in results) == 300
     assert sum(r.duplicates for r in results) == 300
     assert Event.objects.filter(shopper=shopper).count() == 300

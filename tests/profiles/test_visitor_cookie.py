@@ -7,12 +7,11 @@ the browser kept the beacon's cookie, so the cart line was lost.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from orders import services as order_services
@@ -20,6 +19,7 @@ from orders.models import CartLine
 from profiles import services
 from profiles.models import Event, Shopper
 from profiles.visitors import COOKIE_NAME
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 
 EVENTS = "/api/v1/events"
@@ -91,28 +91,14 @@ def test_a_beacon_and_a_cart_add_that_race_the_session_land_on_one_shopper(catal
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_requests_of_one_browser_create_one_shopper():
     visitor = "ab" * 16
-    barrier = threading.Barrier(4)
-    found: list[int] = []
-    errors: list[BaseException] = []
 
-    def first_request() -> None:
-        try:
-            request = RequestFactory().post("/api/v1/events")
-            request.session = SessionStore()
-            request.visitor_id = visitor
-            barrier.wait(timeout=30)
-            found.append(services.shopper_for_request(request).pk)
-        except BaseException as exc:  # reported below: an exception in a thread would pass silently
-            errors.append(exc)
-        finally:
-            connection.close()
+    def first_request() -> int:
+        request = RequestFactory().post("/api/v1/events")
+        request.session = SessionStore()
+        request.visitor_id = visitor
+        return services.shopper_for_request(request).pk
 
-    threads = [threading.Thread(target=first_request) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    found = run_at_once(first_request, threads=4)
     assert len(set(found)) == 1 and len(found) == 4
     assert list(Shopper.objects.values_list("session_key", flat=True)) == [visitor]
 
@@ -153,9 +139,6 @@ def test_signing_out_makes_the_browser_a_new_visitor(catalog):
 def test_a_visitor_who_only_looked_costs_no_shopper_query(catalog):
     """Reads (the cart, a search's log identity) of a browser with no session need no lookup: only a request
     that creates a shopper saves it in a session, so without one there is none."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     browser, visitor = _first_visit()
     with CaptureQueriesContext(connection) as queries:
         cart = browser.get("/api/v1/cart")

@@ -3,12 +3,10 @@ run's row; a run interrupted mid-way resumes without redoing or losing work."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +16,7 @@ from recommend import operations
 from recommend.models import OperationRun
 from shopguide import embedding
 from shopguide.roles import MERCHANDISER
+from tests.concurrency import run_at_once
 from tests.conftest import SEARCH_CATALOG
 from tests.factories import UserFactory
 
@@ -104,25 +103,7 @@ def test_two_merchandisers_clicking_at_once_start_one_run(monkeypatch):
     """Both requests see no active run; the database's constraint lets one insert win and the other gets it."""
     sent: list[int] = []
     monkeypatch.setattr(operations, "_send", lambda run: sent.append(run.pk))
-    barrier = threading.Barrier(3)
-    runs: list[int] = []
-    errors: list[BaseException] = []
-
-    def click() -> None:
-        try:
-            barrier.wait(timeout=30)
-            runs.append(operations.operation_start(kind="reembed").pk)
-        except BaseException as exc:  # a thread's exception would otherwise pass silently
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
+    runs = run_at_once(lambda: operations.operation_start(kind="reembed").pk, threads=3)
     assert len(runs) == 3 and len(set(runs)) == 1
     assert OperationRun.objects.filter(kind="reembed").count() == 1
     assert sent == runs[:1]  # queued once
