@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Work a view leaves for after the response is sent, such as the search log (shopguide/after_response.py).
+    "shopguide.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
     "shopguide.outage.DatabaseOutageMiddleware",

@@ -30,6 +30,7 @@ from recommend.merchandising import state as merch_state
 from recommend.search import personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
+from shopguide.after_response import after_response
 
 RRF_K = 60
 CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
@@ -371,8 +372,8 @@ def search(
     )
     result.facets = search_facets(result, filters, rows=facet_rows)
     result.latency_ms = (time.perf_counter() - started) * 1000
-    if log:
-        _log(result, shopper_id=shopper_id, session_key=session_key, surface=surface)
+    if log:  # once the response is out: the shopper does not wait for the INSERT (shopguide/after_response.py)
+        after_response(_log, result, shopper_id=shopper_id, session_key=session_key, surface=surface)
     return result
 
 

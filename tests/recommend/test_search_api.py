@@ -142,6 +142,31 @@ def test_searches_are_logged_without_a_session_for_api_clients(api, search_catal
     assert (log.session_key, log.shopper_id) == ("", None)  # no session is created for an API client
 
 
+def test_the_search_log_is_written_after_the_response_is_sent(search_catalog):
+    """As a WSGI server serves it: the body first, then close(), which runs the log's INSERT."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/api/v1/search", {"q": "noise cancelling headphones"})
+    started: list[str] = []
+    # As Django's test Client does: the request signals must not close the test's open transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(request.environ, lambda status, headers: started.append(status))
+        body = b"".join(response)
+        assert started == ["200 OK"] and b'"sku":"H1"' in body.replace(b" ", b"")
+        assert not SearchLog.objects.exists()  # the shopper has the answer; nothing written yet
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    log = SearchLog.objects.get()
+    assert log.query == "noise cancelling headphones" and log.result_ids
+
+
 def test_schema_documents_search_and_autocomplete(api):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert {"/api/v1/search", "/api/v1/autocomplete"} <= set(schema["paths"])
