@@ -30,6 +30,7 @@ from recommend.merchandising import state as merch_state
 from recommend.search import personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
+from shopguide import embedding
 from shopguide.after_response import after_response
 
 RRF_K = 60
@@ -57,6 +58,7 @@ class QueryContext:
     idf: dict[str, float]
     numbers: tuple[str, ...] = ()  # "12", "2x4": what the title-numbers reason names
     words: int = 0
+    literal: str = ""  # the vector's text form for SQL, made once
 
     @classmethod
     def of(cls, text: str) -> QueryContext:
@@ -69,6 +71,7 @@ class QueryContext:
             idf,
             numbers=tuple(sorted(rerank.query_numbers(text))),
             words=len(retrieval.WORD_RE.findall(text)),
+            literal=embedding.vector_literal(vector),
         )
 
 
@@ -422,7 +425,7 @@ def _retrieve(
 ) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
     """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
     context = context or QueryContext.of(text)
-    dense_rows = retrieval.dense_candidates(context.vector, where=where, k=CANDIDATES)
+    dense_rows = retrieval.dense_candidates(context.vector, where=where, k=CANDIDATES, literal=context.literal or None)
     if text and settings.SEARCH_KEYWORD_IDF:
         keyword_rows = retrieval.keyword_candidates_idf(
             text, where=where, k=CANDIDATES, version=context.version, idf=context.idf
@@ -458,6 +461,7 @@ def _rerank(
         dense=dense,
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
+        literal=context.literal or None,
     )
     scored = features
     if weights is not None and (weights["dense"] != 1.0 or weights["keyword"] != 1.0):

@@ -133,9 +133,11 @@ def features_and_facet_rows(
     dense: dict[int, tuple[int, float]],
     keyword: dict[int, int],
     lengths: tuple[float, float] = (1.0, 1.0),
+    literal: str | None = None,
 ) -> tuple[np.ndarray, dict[int, selectors.FacetRow]]:
     """``candidate_features``, and each id's facet row from the same query: search counts its facets
-    over the very candidates it re-ranks, so one round trip serves both."""
+    over the very candidates it re-ranks, so one round trip serves both. ``literal``: the query vector's
+    text form, when the caller made it already."""
     if not ids:
         return np.zeros((0, len(FEATURES))), {}
     lexemes = list(idf)
@@ -146,7 +148,7 @@ def features_and_facet_rows(
         title_sql = " + ".join(["%s * (p.search_vector @@ (quote_literal(%s) || ':A')::tsquery)::int"] * len(lexemes))
         any_sql = " + ".join(["%s * (p.search_vector @@ quote_literal(%s)::tsquery)::int"] * len(lexemes))
     pairs = [v for lex in lexemes for v in (idf[lex], lex)]
-    literal = embedding.vector_literal(vector)
+    literal = literal if literal is not None else embedding.vector_literal(vector)
     params = [literal, *pairs, *pairs, *pairs, literal, lexemes, ids]
     with connection.cursor() as cursor:
         # tf: term frequencies (all fields, and title = weight A) of the query's lexemes in each candidate.
@@ -166,42 +168,51 @@ def features_and_facet_rows(
             params,
         )
         fetched = cursor.fetchall()
-    rows = {row[0]: row[1:8] for row in fetched}
-    tf = {row[0]: dict(zip(row[8], zip(row[9], row[10], strict=True), strict=True)) for row in fetched if row[8]}
+    by_id = {row[0]: row for row in fetched}
     facet_rows = {row[0]: selectors.FacetRow(*row[11:]) for row in fetched}
-
-    numbers = query_numbers(text)
-    terms = query_terms(text)
-    pairs_wanted = set(pairwise(terms))
+    # Column by column (a per-cell loop over a few hundred candidates cost ~3 ms of Python a search).
+    found = [by_id.get(pk) for pk in ids]
+    titles = [row[1] if row else "" for row in found]
+    words = np.array([len(title.split()) for title in titles], dtype=np.float64)
+    similarity = [row[2] if row and row[2] is not None else None for row in found]
     out = np.zeros((len(ids), len(FEATURES)))
+    out[:, 0] = [1.0 / (RRF_K + dense[pk][0]) if pk in dense else 0.0 for pk in ids]
+    out[:, 1] = [1.0 / (RRF_K + keyword[pk]) if pk in keyword else 0.0 for pk in ids]
+    out[:, 2] = [0.0 if value is None else float(value) for value in similarity]
+    out[:, 4] = [float(row[3] or 0.0) if row else 0.0 for row in found]
+    out[:, 5] = [float(row[4] or 0.0) / total_idf if row else 0.0 for row in found]
+    out[:, 6] = [float(row[5] or 0.0) / total_idf if row else 0.0 for row in found]
+    numbers = query_numbers(text)
+    if numbers:
+        out[:, 7] = [len(numbers & set(NUMBER_RE.findall(title.casefold()))) / len(numbers) for title in titles]
+    out[:, 8] = np.log1p(words)
+    # A product not yet given a title vector is judged by its whole text's vector meanwhile.
+    out[:, 11] = [float(row[7]) if row and row[7] is not None else out[i, 2] for i, row in enumerate(found)]
+
+    # BM25 over all fields and over the title, from the query lexemes' term frequencies in each candidate.
     avg_lexemes, avg_title = max(lengths[0], 1.0), max(lengths[1], 1.0)
-    for i, pk in enumerate(ids):
-        title, similarity, rank, in_title, anywhere, n_lexemes, title_similarity = rows.get(
-            pk, ("", None, 0.0, 0.0, 0.0, 0, None)
-        )
-        out[i, 0] = 1.0 / (RRF_K + dense[pk][0]) if pk in dense else 0.0
-        out[i, 1] = 1.0 / (RRF_K + keyword[pk]) if pk in keyword else 0.0
-        out[i, 2] = float(similarity) if similarity is not None else 0.0
-        out[i, 4] = float(rank or 0.0)
-        out[i, 5] = float(in_title or 0.0) / total_idf
-        out[i, 6] = float(anywhere or 0.0) / total_idf
-        if numbers:
-            out[i, 7] = len(numbers & set(NUMBER_RE.findall(title.casefold()))) / len(numbers)
-        words = len(title.split())
-        out[i, 8] = np.log1p(words)
-        norm_all = K1 * (1 - B + B * (n_lexemes or 0) / avg_lexemes)
-        norm_title = K1 * (1 - B + B * words / avg_title)
-        for lexeme, (count, count_title) in tf.get(pk, {}).items():
-            out[i, 9] += idf[lexeme] * count * (K1 + 1) / (count + norm_all)
+    bm25, bm25_title = out[:, 9], out[:, 10]
+    for i, row in enumerate(found):
+        if not row or not row[8]:
+            continue
+        norm_all = K1 * (1 - B + B * (row[6] or 0) / avg_lexemes)
+        norm_title = K1 * (1 - B + B * words[i] / avg_title)
+        total = total_title = 0.0
+        for lexeme, count, count_title in zip(row[8], row[9], row[10], strict=True):
+            total += idf[lexeme] * count * (K1 + 1) / (count + norm_all)
             if count_title:
-                out[i, 10] += idf[lexeme] * count_title * (K1 + 1) / (count_title + norm_title)
-        # A product not yet given a title vector is judged by its whole text's vector meanwhile.
-        out[i, 11] = float(title_similarity) if title_similarity is not None else out[i, 2]
-        if terms:
-            title_stems = list(_title_terms(title))
+                total_title += idf[lexeme] * count_title * (K1 + 1) / (count_title + norm_title)
+        bm25[i], bm25_title[i] = total, total_title
+
+    terms = query_terms(text)
+    if terms:
+        pairs_wanted = set(pairwise(terms))
+        phrase = len(terms) > 1
+        for i, title in enumerate(titles):
+            title_stems = _title_terms(title)
             if pairs_wanted:
                 out[i, 12] = len(pairs_wanted & set(pairwise(title_stems))) / len(pairs_wanted)
-            out[i, 13] = float(len(terms) > 1 and _holds(title_stems, terms))
+            out[i, 13] = float(phrase and _holds(title_stems, terms))
     out[:, 3] = out[:, 2] - out[:, 2].max()
     for column in (4, 9, 10):
         best = out[:, column].max()
@@ -210,9 +221,9 @@ def features_and_facet_rows(
     return out, facet_rows
 
 
-def _holds(words: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
+def _holds(words: tuple[str, ...], phrase: list[str]) -> bool:
+    n, wanted = len(phrase), tuple(phrase)
+    return any(words[i : i + n] == wanted for i in range(len(words) - n + 1))
 
 
 def rerank(ids: list[int], features: np.ndarray, ranker: Ranker) -> list[tuple[int, float]]:

@@ -80,8 +80,8 @@ EXACT_FALLBACK_ROWS = 50_000  # above this, a short index walk is accepted rathe
 MAX_EF_SEARCH = 1000  # pgvector's limit
 
 
-def dense_candidates(vector: np.ndarray, *, where: Q, k: int) -> list[tuple[int, float]]:
-    """(product id, cosine similarity), best first.
+def dense_candidates(vector: np.ndarray, *, where: Q, k: int, literal: str | None = None) -> list[tuple[int, float]]:
+    """(product id, cosine similarity), best first. ``literal``: the vector's text form, when the caller has it.
 
     The HNSW index is used only by ``ORDER BY embedding <=> q LIMIT k``, and pgvector 0.6 filters after
     the index scan, so a filter can leave the walk short of k rows. The strategy, by the planner's
@@ -90,22 +90,24 @@ def dense_candidates(vector: np.ndarray, *, where: Q, k: int) -> list[tuple[int,
     when still short and the filtered set is moderate, scan it exactly. A broad filter over a huge
     catalog may so return fewer than k: the nearest the walk met, never a multi-second scan.
     """
+    literal = literal if literal is not None else embedding.vector_literal(vector)
     base = Product.objects.active().filter(where).filter(embedding__isnull=False)
     estimate = _estimated_rows(base) if where else None  # unfiltered: no need to ask the planner
     if estimate is not None and estimate <= EXACT_SCAN_ROWS:
-        return _nearest(base, vector, k, ef_search=None)
-    rows = _nearest(base, vector, k, ef_search=max(40, min(k * 2, MAX_EF_SEARCH)))
+        return _nearest(base, literal, k, ef_search=None)
+    rows = _nearest(base, literal, k, ef_search=max(40, min(k * 2, MAX_EF_SEARCH)))
     if len(rows) < k:
         # Short: a filter, or dead rows not yet vacuumed, took part of the walk.
-        rows = _nearest(base, vector, k, ef_search=MAX_EF_SEARCH)
+        rows = _nearest(base, literal, k, ef_search=MAX_EF_SEARCH)
     if len(rows) < k and (estimate if estimate is not None else _estimated_rows(base)) <= EXACT_FALLBACK_ROWS:
-        rows = _nearest(base, vector, k, ef_search=None)
+        rows = _nearest(base, literal, k, ef_search=None)
     return rows
 
 
-def _nearest(base, vector: np.ndarray, k: int, *, ef_search: int | None) -> list[tuple[int, float]]:
-    """The k nearest of ``base``: through the HNSW index with this ef_search, or exactly (None)."""
-    distance = CosineDistance("embedding", vector.tolist())
+def _nearest(base, literal: str, k: int, *, ef_search: int | None) -> list[tuple[int, float]]:
+    """The k nearest of ``base`` to the vector ``literal``: through the HNSW index with this ef_search, or exactly
+    (None). The text form is made once a search (384 floats to text cost ~0.3 ms each time)."""
+    distance = CosineDistance("embedding", Value(literal))
     if ef_search is None:
         # "+ 0" hides the operator from the planner, so it cannot pick the (post-filtering) index.
         order = ExpressionWrapper(distance + Value(0.0), output_field=FloatField())
