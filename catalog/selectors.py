@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -293,9 +294,12 @@ def product_facets_for_ids(
             and row.is_active
             and (prefix is None or (row.tree_key is not None and row.tree_key.startswith(prefix)))
         ]
+    ticked = _ticked(filters)
     return Facets(
-        categories=_category_options(filters, ((r.tree_key, 1) for r in candidates if _passes(r, filters))),
-        brands=_brand_facet_rows(filters, [r for r in candidates if _passes(r, filters, "brand")]),
+        categories=_category_options(
+            filters, ((r.tree_key, 1) for r in candidates if not ticked or _passes(r, filters))
+        ),
+        brands=_brand_facet_rows(filters, [r for r in candidates if not ticked or _passes(r, filters, "brand")]),
         **_band_facets_rows(filters, candidates),
     )
 
@@ -361,12 +365,22 @@ def _band_facets_rows(filters: ProductFilters, rows: list[FacetRow]) -> dict:
         thresholds.append(filters.min_rating)
         thresholds.sort(reverse=True)
 
-    but_price = [r for r in rows if _passes(r, filters, "price")]
-    but_rating = [r for r in rows if _passes(r, filters, "rating")]
-    but_stock = [r for r in rows if _passes(r, filters, "stock")]
+    ticked = _ticked(filters)  # none ticked (most searches): every row passes every facet's test
+    but_price = [r for r in rows if _passes(r, filters, "price")] if ticked else rows
+    but_rating = [r for r in rows if _passes(r, filters, "rating")] if ticked else rows
+    but_stock = [r for r in rows if _passes(r, filters, "stock")] if ticked else rows
+    # Counted by bisection in the sorted values: a band holds the prices in [low, high].
+    priced = sorted(r.price for r in but_price if r.price is not None)
+    rated = sorted(r.rating for r in but_rating if r.rating is not None)
     prices = [
         FacetOption(
-            key=key, label=label, count=sum(1 for r in but_price if _price_ok(r.price, low, high)), selected=selected
+            key=key,
+            label=label,
+            count=len(but_price)  # no bounds at all: every row, priced or not (as _price_ok says)
+            if low is None and high is None
+            else (bisect_right(priced, high) if high is not None else len(priced))
+            - (bisect_left(priced, low) if low is not None else 0),
+            selected=selected,
         )
         for key, label, low, high, selected in options
     ]
@@ -374,12 +388,23 @@ def _band_facets_rows(filters: ProductFilters, rows: list[FacetRow]) -> dict:
         FacetOption(
             key=_plain(t),
             label=f"{_plain(t)}★ & up",
-            count=sum(1 for r in but_rating if r.rating is not None and r.rating >= t),
+            count=len(rated) - bisect_left(rated, t),
             selected=t == filters.min_rating,
         )
         for t in thresholds
     ]
     return {"prices": prices, "ratings": ratings, "in_stock": sum(1 for r in but_stock if r.stock > 0)}
+
+
+def _ticked(filters: ProductFilters) -> bool:
+    """Whether any box that ``_passes`` tests is ticked (brand, price, rating, stock)."""
+    return bool(
+        filters.brands
+        or filters.min_price is not None
+        or filters.max_price is not None
+        or filters.min_rating is not None
+        or filters.in_stock
+    )
 
 
 def _price_q(low: Decimal | None, high: Decimal | None) -> Q:
