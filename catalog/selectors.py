@@ -152,13 +152,14 @@ def _category_facet(filters: ProductFilters, qs: ProductQuerySet) -> list[FacetO
     return _category_options(filters, rows)
 
 
-def _category_options(filters: ProductFilters, counts: Iterable[tuple[str | None, int]]) -> list[FacetOption]:
+def _category_options(
+    filters: ProductFilters, counts: Iterable[tuple[str | None, int]], version: str | None = None
+) -> list[FacetOption]:
     """Counts per leaf tree key folded into the children of the filtered category (roots without one):
-    one GROUP BY (or one pass over candidates), no query per child."""
+    one GROUP BY (or one pass over candidates), no query per child. ``version``: the catalog version the
+    caller read (search does); the children are then remembered per version in this process."""
     parent = filters.category
-    children = list(
-        Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
-    )
+    children = _children(parent, version)
     if not children:
         return []
     segments = (parent.depth + 2) if parent is not None else 1
@@ -170,6 +171,31 @@ def _category_options(filters: ProductFilters, counts: Iterable[tuple[str | None
             per_child[key] = per_child.get(key, 0) + n
     options = [FacetOption(key=c.slug, label=c.name, count=per_child.get(c.tree_key, 0)) for c in children]
     return sorted(options, key=lambda o: o.label.casefold())
+
+
+class _Child(NamedTuple):
+    slug: str
+    name: str
+    tree_key: str
+
+
+_children_cache: dict[tuple[str, int | None], list[_Child]] = {}
+
+
+def _children(parent: Category | None, version: str | None) -> list[_Child]:
+    """The category's children (the roots for None). With a catalog version, from this process's memory: a
+    category saved or deleted bumps the version (catalog/receivers.py), so a remembered list is never stale."""
+    key = (version, parent.pk if parent is not None else None) if version is not None else None
+    cached = _children_cache.get(key) if key is not None else None
+    if cached is not None:
+        return cached
+    qs = Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
+    children = [_Child(*row) for row in qs.values_list("slug", "name", "tree_key")]
+    if key is not None:
+        if len(_children_cache) > 1000 or any(k[0] != version for k in _children_cache):
+            _children_cache.clear()  # another catalog version: the old lists are of no more use
+        _children_cache[key] = children
+    return children
 
 
 def _brand_facet(filters: ProductFilters, qs: ProductQuerySet) -> list[FacetOption]:
@@ -273,7 +299,11 @@ def _price_ok(price: Decimal | None, low: Decimal | None, high: Decimal | None) 
 
 
 def product_facets_for_ids(
-    *, filters: ProductFilters, ids: list[int], rows: Mapping[int, FacetRow] | None = None
+    *,
+    filters: ProductFilters,
+    ids: list[int],
+    rows: Mapping[int, FacetRow] | None = None,
+    version: str | None = None,
 ) -> Facets:
     """The same counts as ``product_facets(base=Product.objects.filter(id__in=ids))``, from one query.
 
@@ -281,6 +311,7 @@ def product_facets_for_ids(
     times faster than the five aggregate queries, which pay off only over whole categories. ``rows``:
     the ids' rows when the caller fetched them already (search's re-ranking query does); inactive
     products and those outside the filtered category are then left out here rather than in SQL.
+    ``version``: the catalog version the caller read, to reuse the category tree this process knows.
     """
     if rows is None:
         qs = _scope(filters, Product.objects.active().filter(id__in=ids)).order_by()
@@ -297,7 +328,7 @@ def product_facets_for_ids(
     ticked = _ticked(filters)
     return Facets(
         categories=_category_options(
-            filters, ((r.tree_key, 1) for r in candidates if not ticked or _passes(r, filters))
+            filters, ((r.tree_key, 1) for r in candidates if not ticked or _passes(r, filters)), version
         ),
         brands=_brand_facet_rows(filters, [r for r in candidates if not ticked or _passes(r, filters, "brand")]),
         **_band_facets_rows(filters, candidates),

@@ -590,7 +590,8 @@ def search_facets(
         fused, _, _ = _retrieve(result.parsed.search_text, _where(untouched + result.hidden), result.context)
         ids = [pk for pk, _ in fused]
         rows = None  # other candidates than those re-ranked
-    return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows)
+    version = result.context.version if result.context is not None else None
+    return selectors.product_facets_for_ids(filters=facet_filters, ids=ids, rows=rows, version=version)
 
 
 def unknown_words(result: SearchResult) -> list[str]:

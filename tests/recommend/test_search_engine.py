@@ -183,3 +183,19 @@ def test_a_category_name_used_in_two_places_searches_both(search_catalog):
 
     women = Product.objects.get(sku="J2").category.slug
     assert skus(search(q="jeans", filters=SearchFilters(category=women))) == ["J2"]
+
+
+def test_a_renamed_category_shows_in_the_next_search_facets(search_catalog, django_capture_on_commit_callbacks):
+    """Search remembers the category tree per catalog version; renaming a category (the admin saves it) bumps
+    the version once committed, so the next search's facets carry the new name, not a remembered one."""
+    from catalog.models import Category
+
+    before = search(q="boots", log=False).facets.categories
+    assert "Shoes" in [o.label for o in before]
+    shoes = Category.objects.get(name="Shoes", parent=None)
+    shoes.name = "Footwear"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        shoes.save()
+    assert callbacks  # the bump waits for the commit
+    labels = [o.label for o in search(q="boots", log=False).facets.categories]
+    assert "Footwear" in labels and "Shoes" not in labels
