@@ -278,6 +278,7 @@ def main() -> None:
             "api_cold",
             "api_warm",
             "worker_busy_warm",
+            "api_warm_cpu",
             "engine_warm",
             "vector_step",
             "keyword_step",
