@@ -192,7 +192,8 @@ def _children(parent: Category | None, version: str | None) -> list[_Child]:
     qs = Category.objects.filter(parent=parent) if parent is not None else Category.objects.filter(parent__isnull=True)
     children = [_Child(*row) for row in qs.values_list("slug", "name", "tree_key")]
     if key is not None:
-        if len(_children_cache) > 1000 or any(k[0] != version for k in _children_cache):
+        # list(): a copy of the keys taken at once, so another thread's insert cannot break the loop.
+        if len(_children_cache) > 1000 or any(k[0] != version for k in list(_children_cache)):
             _children_cache.clear()  # another catalog version: the old lists are of no more use
         _children_cache[key] = children
     return children

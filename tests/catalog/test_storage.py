@@ -52,3 +52,18 @@ def test_a_product_with_both_vectors_writes_nothing_to_the_toast_table():
         )
     _add_vectors("INLINE-2")
     assert _toast_chunks() > before
+
+
+def test_a_large_catalog_is_not_rewritten_by_the_migration_but_told_how(monkeypatch, capsys):
+    """Above the limit the migration leaves the rows alone (VACUUM FULL would lock the table for minutes)."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("catalog.migrations.0003_inline_embedding_storage")
+    ProductFactory(sku="BIG-1")
+    monkeypatch.setattr(migration, "REWRITE_LIMIT", 0)
+    # Inside the test's transaction a VACUUM would raise: reaching the notice proves none was sent.
+    migration.rewrite_existing_rows(None, type("Editor", (), {"connection": connection})())
+    out = capsys.readouterr().out
+    assert "catalog_product holds 1 rows: not rewritten now" in out and "VACUUM FULL catalog_product" in out
