@@ -170,7 +170,7 @@ def features_and_facet_rows(
         fetched = cursor.fetchall()
     by_id = {row[0]: row for row in fetched}
     facet_rows = {row[0]: selectors.FacetRow(*row[11:]) for row in fetched}
-    # Column by column (a per-cell loop over a few hundred candidates cost ~3 ms of Python a search).
+    # Column by column: list comprehensions and whole-column numpy operations rather than a numpy write per cell.
     found = [by_id.get(pk) for pk in ids]
     titles = [row[1] if row else "" for row in found]
     words = np.array([len(title.split()) for title in titles], dtype=np.float64)
