@@ -17,7 +17,7 @@ from typing import Any
 
 from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon
-from recommend.search.vocabulary import Vocabulary
+from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary
 
 TOKEN_RE = re.compile(r"\$?\d+(?:[.,/]\d+)*(?:x\d+(?:\.\d+)?)*[a-z\"]*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
 NUM = r"(\d+(?:\.\d{1,2})?)"
@@ -249,12 +249,15 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
     i = 0
     while i < len(tokens):
         matched = False
-        for n in range(min(longest, len(tokens) - i), 0, -1):
+        # + 2: a window may also hold joining marks ("fast-charging" is three tokens), which the key leaves out.
+        for n in range(min(longest + 2, len(tokens) - i), 0, -1):
             window = tokens[i : i + n]
             # A phrase must be contiguous in the text (no claimed span inside it).
             if any(window[k + 1].start - window[k].end > 2 for k in range(n - 1)):
                 continue
-            phrase = " ".join(t.norm for t in window)
+            if window[0].norm in PHRASE_JOINERS or window[-1].norm in PHRASE_JOINERS:
+                continue
+            phrase = " ".join(t.norm for t in window if t.norm not in PHRASE_JOINERS)
             entry = vocabulary.lookup(phrase)
             alternatives = synonyms.alternatives(phrase) if synonyms else []
             if alternatives:
@@ -302,6 +305,8 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
     for k, token in enumerate(all_tokens):
         if token.norm not in lexicon.NEGATIONS and not (token.norm == "non" or token.text.lower().startswith("non-")):
             continue
+        if any(s.start <= token.start < s.end for s in slots):
+            continue  # part of a catalog phrase: "non-stick" is a feature, not "not stick"
         following = [t for t in all_tokens[k + 1 :] if t.norm not in ("-",)]
         if not following:
             continue
@@ -335,7 +340,9 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
     parsed.search_text = " ".join(
         fixes.get((t.start, t.end), raw[t.start : t.end])
         for t in all_tokens
-        if not any(s <= t.start < e for s, e in removed) and t.norm not in lexicon.NEGATIONS and t.norm.strip(",.;!?")
+        if not any(s <= t.start < e for s, e in removed)
+        and (t.norm not in lexicon.NEGATIONS or any(s.start <= t.start < s.end for s in parsed.slots))
+        and t.norm.strip(",.;!?")
     )
     if synonyms:
         _expand(parsed, tokens, synonyms, expansions, longest, removed)

@@ -41,10 +41,15 @@ def singular(word: str) -> str:
     return word
 
 
+# Marks that join words without being one: left out of phrase keys, so "fast-charging", "fast charging" and
+# "Jackets & Coats" / "jackets coats" are one phrase each (the parser leaves them out of its windows the same way).
+PHRASE_JOINERS = frozenset(("&", ",", "-", "'"))
+
+
 def norm_phrase(text: str) -> str:
     from recommend.search.parser import tokenize
 
-    return " ".join(t.norm for t in tokenize(text) if t.norm not in ("&", ",", "-", "'"))
+    return " ".join(t.norm for t in tokenize(text) if t.norm not in PHRASE_JOINERS)
 
 
 @dataclass

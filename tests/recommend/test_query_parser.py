@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,3 +155,38 @@ def test_a_word_inside_a_hyphenated_word_is_not_a_category_or_brand():
     assert slots(parse("x-large hoodie", vocabulary), "brand") == []
     assert slots(parse("silver ring", vocabulary), "category") == [("category", "rings", "ring", False)]
     assert slots(parse("ring - silver", vocabulary), "category") == [("category", "rings", "ring", False)]
+
+
+@pytest.fixture(scope="module")
+def shop_vocab():
+    vocab = base_vocabulary()
+    vocab.add("non-stick", "feature", "non-stick")
+    vocab.add("fast-charging", "feature", "fast-charging")
+    vocab.add("Jackets & Coats", "category", "jackets-coats")
+    return vocab.finish()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("fast-charging phone", ("feature", "fast-charging", "fast-charging", False)),
+        ("fast charging phone", ("feature", "fast-charging", "fast charging", False)),
+        ("warm jackets & coats", ("category", "jackets-coats", "jackets & coats", False)),
+        ("non-stick pan", ("feature", "non-stick", "non-stick", False)),
+        ("non stick pan", ("feature", "non-stick", "non stick", False)),
+        ("pan, not non-stick", ("feature", "non-stick", "non-stick", True)),
+    ],
+)
+def test_catalog_phrases_match_with_or_without_their_joining_marks(shop_vocab, query, expected):
+    """The vocabulary's keys leave out hyphens and ampersands; so does the parser's window. A "non" that
+    begins a catalog phrase is part of it, not a negation ("non-stick pan" wants a non-stick pan)."""
+    parsed = parse(query, shop_vocab)
+    assert slots(parsed) == [expected]
+    slot = parsed.slots[0]
+    assert query[slot.start : slot.end] == slot.text
+    if not slot.negated:  # the shopper's words still reach the retrievers ("non" included)
+        assert set(re.findall(r"\w+", slot.text)) <= set(parsed.search_text.split())
+
+
+def test_non_before_a_word_still_negates_it(shop_vocab):
+    assert ("material", "leather", "leather", True) in slots(parse("non-leather boots", shop_vocab))
