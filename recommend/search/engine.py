@@ -11,6 +11,7 @@ no result: drop the least essential constraint, say which, and try again.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,7 +59,11 @@ class QueryContext:
     idf: dict[str, float]
     numbers: tuple[str, ...] = ()  # "12", "2x4": what the title-numbers reason names
     words: int = 0
-    literal: str = ""  # the vector's text form for SQL, made once
+
+    @functools.cached_property
+    def literal(self) -> str:
+        """The vector's text form for SQL, made once a search (384 floats to text: ~0.3 ms)."""
+        return embedding.vector_literal(self.vector)
 
     @classmethod
     def of(cls, text: str) -> QueryContext:
@@ -71,7 +76,6 @@ class QueryContext:
             idf,
             numbers=tuple(sorted(rerank.query_numbers(text))),
             words=len(retrieval.WORD_RE.findall(text)),
-            literal=embedding.vector_literal(vector),
         )
 
 
@@ -425,7 +429,7 @@ def _retrieve(
 ) -> tuple[list[tuple[int, float]], dict[int, tuple[int, float]], dict[int, int]]:
     """Fused (id, score) best first, plus each id's (rank, similarity) in the dense list and rank in the keyword list."""
     context = context or QueryContext.of(text)
-    dense_rows = retrieval.dense_candidates(context.vector, where=where, k=CANDIDATES, literal=context.literal or None)
+    dense_rows = retrieval.dense_candidates(context.vector, where=where, k=CANDIDATES, literal=context.literal)
     if text and settings.SEARCH_KEYWORD_IDF:
         keyword_rows = retrieval.keyword_candidates_idf(
             text, where=where, k=CANDIDATES, version=context.version, idf=context.idf
@@ -461,7 +465,7 @@ def _rerank(
         dense=dense,
         keyword=keyword,
         lengths=retrieval.average_lengths(context.version),
-        literal=context.literal or None,
+        literal=context.literal,
     )
     scored = features
     if weights is not None and (weights["dense"] != 1.0 or weights["keyword"] != 1.0):

@@ -174,11 +174,10 @@ def features_and_facet_rows(
     found = [by_id.get(pk) for pk in ids]
     titles = [row[1] if row else "" for row in found]
     words = np.array([len(title.split()) for title in titles], dtype=np.float64)
-    similarity = [row[2] if row and row[2] is not None else None for row in found]
     out = np.zeros((len(ids), len(FEATURES)))
     out[:, 0] = [1.0 / (RRF_K + dense[pk][0]) if pk in dense else 0.0 for pk in ids]
     out[:, 1] = [1.0 / (RRF_K + keyword[pk]) if pk in keyword else 0.0 for pk in ids]
-    out[:, 2] = [0.0 if value is None else float(value) for value in similarity]
+    out[:, 2] = [float(row[2]) if row and row[2] is not None else 0.0 for row in found]
     out[:, 4] = [float(row[3] or 0.0) if row else 0.0 for row in found]
     out[:, 5] = [float(row[4] or 0.0) / total_idf if row else 0.0 for row in found]
     out[:, 6] = [float(row[5] or 0.0) / total_idf if row else 0.0 for row in found]
