@@ -135,7 +135,7 @@ SPEC_WORDS: dict[str, frozenset[str]] = {
         "life_stage": "puppy kitten senior adult",
         "pet": "dog dogs cat cats pet pets fish",
         "pet_size": "breed breeds",
-        "origin": "origin sourced",
+        "origin": "origin sourced country manufactured imported",
         "form": "form capsules tablets gummies powder softgels",
         "vehicle_fit": "vehicle car motorcycle",
     }.items()
@@ -143,12 +143,13 @@ SPEC_WORDS: dict[str, frozenset[str]] = {
 # Specs a reply may say are missing by name ("The catalog doesn't list its weight.").
 MEASURED_SPECS = (
     "battery_hours", "storage", "ram", "screen_size", "weight", "dimensions", "capacity", "wattage",
-    "connectivity", "megapixels", "resolution",
+    "connectivity", "megapixels", "resolution", "origin",
 )  # fmt: skip
 # Key words too generic to say which spec is meant on their own ("size", "rating").
 GENERIC_KEY_WORDS = frozenset("size type range hours rating source fit family stage".split())
 LABELS = {
     "battery_hours": "battery life",
+    "origin": "country of origin",
     "screen_size": "screen size",
     "ram": "RAM",
     "age_range": "age range",
@@ -336,6 +337,10 @@ def product_answer(*, product: Product, question: str) -> Answer:
             text += f" The catalog doesn't list its {T.join_words(missing)}."
         return Answer(text, True, [c for p in parts for c in p.citations])
     sentence = _best_sentence(product, q)
+    if sentence is not None and missing and not _speaks_of(sentence.text, q, facts):
+        # Asked for something the catalog does not list (its weight, where it is made): a description line
+        # near the question in meaning is not its answer. Say what is missing instead.
+        sentence = None
     if sentence is not None:
         if q.prop:  # related, but it does not decide the yes/no: quote it without a verdict
             head = f"The catalog doesn't say outright whether {q.pronoun} {q.prop_verb} {q.prop_shown}."
@@ -391,6 +396,20 @@ def _not_said(product: Product, q: Question, facts: dict[str, Fact], missing: li
         return Answer(head, False, [])
     body = "; ".join(f"{f.label}: {f.said}" for f in listed)
     return Answer(f"{head} Here is what it lists: {body}.", False, [f.cite(product) for f in listed])
+
+
+def _speaks_of(sentence: str, q: Question, facts: dict[str, Fact]) -> bool:
+    """Whether a description sentence names the unlisted property asked about (its words or its spec words)."""
+    said = set(T.words(sentence))
+    asked = [k for k in MEASURED_SPECS if k not in facts and _asks(k, q)]
+    return any(said & SPEC_WORDS[k] or said & set(k.split("_")) for k in asked)
+
+
+def _asks(key: str, q: Question) -> bool:
+    if q.has(SPEC_WORDS[key]):
+        return True
+    # "where is it made?", "where does it come from?": its origin
+    return key == "origin" and q.has({"where"}) and q.has({"made", "produced", "manufactured", "from", "built"})
 
 
 def _spec_keys(facts: dict[str, Fact]) -> list[str]:
@@ -607,7 +626,7 @@ def _asked_fields(product: Product, q: Question, facts: dict[str, Fact]) -> tupl
     specs = _spec_keys(facts)
     spec_asked = [k for k in specs if _spec_matches(k, q)]
     # Spec words name absent specs too ("how much does it weigh?" of a product with no weight).
-    absent_specs = [k for k in MEASURED_SPECS if k not in facts and k not in spec_asked and q.has(SPEC_WORDS[k])]
+    absent_specs = [k for k in MEASURED_SPECS if k not in facts and k not in spec_asked and _asks(k, q)]
     if any(k.endswith("size") for k in absent_specs):  # "screen size" of a coffee is not its pack size
         spec_asked = [k for k in spec_asked if k != "size"]
     if q.has(SIZE_WORDS):

@@ -30,16 +30,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from assistant import answers, compare, faq, intents, llm, references
+from assistant import text as T
+from assistant.language import other_language
 from assistant.models import Intent, ServiceCategory
 from catalog.models import Product
 from profiles.models import Shopper
 from recommend.recs import engine as recs
 from recommend.search.engine import SearchFilters, SearchResult, search
 from recommend.search.parser import ParsedQuery, parse
-from recommend.search.vocabulary import get_vocabulary
+from recommend.search.retrieval import query_vector
+from recommend.search.vocabulary import get_vocabulary, singular
+from recommend.understanding import refinement
 
 SHOWN = 6  # products in one reply
 LOOKED_AT = 12  # results a clarifying question is judged on
@@ -52,6 +57,10 @@ PRICE_SPREAD = 3.0  # most expensive relevant result at least this many times th
 SIZE_MIN_DISTINCT = 4
 ORDER_TOPICS = {ServiceCategory.ORDER, ServiceCategory.DELIVERY, ServiceCategory.REFUND}
 RECENT_ORDERS = 3
+# A "product question" this close to an FAQ entry is about the shop's policy ("can I return this if it doesn't
+# fit?", "does this ship for free?": 0.46, 0.52), not the product ("is it waterproof?", "is this in stock?",
+# "what sizes does it come in": 0.04, 0.23, 0.06); measured on hand-written questions, not an evaluation set.
+POLICY_SIMILARITY = 0.28
 
 ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
@@ -66,8 +75,14 @@ SHOW_MORE_RE = re.compile(
     r"^\s*(?:show\s+(?:me\s+)?more|more\s+(?:results|options|please)|next(?:\s+page)?|more)\s*[.!]?\s*$", re.I
 )
 SIMILAR_RE = re.compile(
-    r"\b(?:more|something|others?|anything)\s+like\b|\bsimilar\s+to\b|\blike\s+the\s+\w+\s+one\b", re.I
+    r"\b(?:more|something|others?|anything)\s+like\b|\bsimilar\s+to\b|\blike\s+the\s+\w+\s+one\b"
+    r"|\b(?:something|anything|others?|more|ones?|items?|products?)\s+similar\b|^\s*similar\b",
+    re.I,
 )
+# "… but cheaper", "cheaper ones like this": similar items under the anchor's price.
+CHEAPER_WORD_RE = re.compile(r"\b(?:cheaper|less\s+expensive|more\s+affordable|lower\s+price[ds]?|budget)\b", re.I)
+# Similar items keep to the anchor's price range: from half to twice its price.
+PRICE_RANGE = (Decimal("0.5"), Decimal("2"))
 CHEAPER_RE = re.compile(
     r"^\s*(?:(?:something|anything|any(?:thing)?|show\s+(?:me\s+)?|got\s+)?(?:a\s+bit\s+|much\s+)?"
     r"(?:cheaper|less\s+expensive|more\s+affordable|lower\s+price[ds]?)(?:\s+ones?|\s+options?)?(?:\s+please)?)\s*[.!?]?\s*$",
@@ -134,48 +149,115 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     """The reply to one message and the conversation's next state."""
     state = dict(turn.state or {})
     shown = _products_by_ids(state.get("shown", []))
+    language = other_language(turn.text, get_vocabulary())
+    if language is not None:
+        return _other_language(language), state
 
     pending = state.pop("pending", None)
     if pending and state.get("search"):
         reply = _answer_to_question(turn, state, pending)
         if reply is not None:
             return reply, state
-    if state.get("search"):
-        reply = _refinement(turn, state, shown)
-        if reply is not None:
-            return reply, state
-    if SIMILAR_RE.search(turn.text) and (shown or turn.page_product is not None or state.get("focus")):
+    act, prediction = dialogue_act(
+        turn.text,
+        has_search=bool(state.get("search")),
+        has_anchor=bool(shown or turn.page_product is not None or state.get("focus")),
+    )
+    if act == REFINE:
+        return _refinement(turn, state, shown), state
+    if act == SIMILAR:
         return _more_like(turn, state, shown), state
-    if HUMAN_RE.search(turn.text):
+    if act == HANDOFF or prediction is None:  # "talk to a human"
         return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
-
-    prediction = intents.classify(turn.text)
     confidence = float(prediction.confidence)
-    if prediction.unsure:
-        # Unsure what kind of message it is, but it names a category or brand the shop carries and asks
-        # nothing ("headphones", "trailcraft boots"): a search is the useful reading, not a question back.
-        if "?" not in turn.text and _names_catalog_things(turn.text):
-            return _new_search(turn, state, confidence), state
+    if act == UNSURE:
         return _clarify(turn, shown, confidence), state
-    intent = prediction.intent
-    if intent == Intent.PRODUCT_SEARCH:
+    if act == Intent.PRODUCT_SEARCH:
         return _new_search(turn, state, confidence), state
-    if intent == Intent.PRODUCT_QUESTION:
+    if act == Intent.PRODUCT_QUESTION:
         return _product_question(turn, state, shown, confidence), state
-    if intent == Intent.COMPARISON:
+    if act == Intent.COMPARISON:
         return _comparison(turn, state, shown, confidence), state
-    if intent == Intent.CUSTOMER_SERVICE:
+    if act == Intent.CUSTOMER_SERVICE:
         if prediction.category == ServiceCategory.CONTACT:
             return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=confidence), state
         return _customer_service(turn, prediction.category, confidence), state
-    if intent == Intent.CHIT_CHAT:
+    if act == Intent.CHIT_CHAT:
         return _chit_chat(turn, confidence), state
     return _out_of_scope(confidence), state
 
 
-def _names_catalog_things(text: str) -> bool:
+REFINE, SIMILAR, HANDOFF, UNSURE = "refine", "similar", "handoff", "unsure"
+
+
+def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str, intents.IntentPrediction | None]:
+    """What a message does, given the conversation: REFINE the last search, ask for items SIMILAR to a product
+    on screen, HANDOFF to a person, or an intent of the learned classifier (UNSURE when it is not sure and the
+    words name nothing the shop carries). The prediction comes with the intents, None otherwise."""
+    if has_search and (SHOW_MORE_RE.match(text) or CHEAPER_RE.match(text)):
+        return REFINE, None
+    if SIMILAR_RE.search(text) and has_anchor:
+        return SIMILAR, None
+    if HUMAN_RE.search(text):
+        return HANDOFF, None
+    prediction = intents.classify(text)
     parsed = parse(text, get_vocabulary())
-    return any(slot.type in ("category", "brand") and not slot.negated for slot in parsed.slots)
+    # A confident comparison, service matter or product question is not a change to the search, whatever the
+    # refinement head says of it ("compare the first two" also speaks of what is shown).
+    asks_something_else = not prediction.unsure and prediction.intent in (
+        Intent.COMPARISON, Intent.CUSTOMER_SERVICE, Intent.PRODUCT_QUESTION,
+    )  # fmt: skip
+    if has_search and not asks_something_else and is_refinement(text, parsed):
+        return REFINE, None
+    if prediction.intent == Intent.PRODUCT_QUESTION and not prediction.unsure:
+        # "can I return this if it doesn't fit?" on a product page is about the shop's policy: the FAQ answers it.
+        nearest = faq.faq_search(text, limit=1)
+        if nearest and nearest[0].similarity >= POLICY_SIMILARITY:
+            return Intent.CUSTOMER_SERVICE, intents.IntentPrediction(
+                Intent.CUSTOMER_SERVICE.value, nearest[0].entry.category, prediction.confidence, False
+            )
+    if prediction.unsure:
+        # Unsure what kind of message it is, but it names a kind of product (the tagger's product type) or a
+        # category or brand the shop carries, and asks nothing: a search is the useful reading, not a question.
+        if "?" not in text and (_names_catalog_things(parsed) or _names_a_product(parsed)):
+            return Intent.PRODUCT_SEARCH, prediction
+        return UNSURE, prediction
+    return prediction.intent, prediction
+
+
+# The acts of the understanding step's evaluation (tests/data/understanding_phrasings.jsonl) for each route.
+ACT_NAMES = {
+    REFINE: "refine", HANDOFF: "service", UNSURE: "unsure", Intent.PRODUCT_SEARCH: "new_search",
+    Intent.PRODUCT_QUESTION: "product_question", Intent.COMPARISON: "compare", Intent.CUSTOMER_SERVICE: "service",
+    Intent.CHIT_CHAT: "chit_chat", Intent.OUT_OF_SCOPE: "out_of_scope",
+}  # fmt: skip
+
+
+def act_name(text: str, context: dict[str, Any]) -> str:
+    """The act ``handle`` would take for ``text`` in a context of {"last_query", "on_product", "shown"}."""
+    if other_language(text, get_vocabulary()) is not None:
+        return "out_of_scope"
+    has_search = bool(context.get("last_query"))
+    act, _ = dialogue_act(
+        text, has_search=has_search, has_anchor=bool(context.get("shown") or context.get("on_product"))
+    )
+    if act == SIMILAR:
+        return "refine" if has_search else "new_search"
+    return ACT_NAMES.get(act, str(act))
+
+
+def _names_a_product(parsed: ParsedQuery) -> bool:
+    """The tagger read a product type in words the catalog uses (its titles, categories, attributes): it finds a
+    product type in most strings, "asdf qwerty" included."""
+    if not parsed.product_type:
+        return False
+    known = get_vocabulary().known_words
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", parsed.product_type)]
+    return bool(words) and all(w in known or singular(w) in known for w in words)
+
+
+def _names_catalog_things(parsed: ParsedQuery) -> bool:
+    return any(slot.type in ("category", "brand") and slot.hard and not slot.negated for slot in parsed.slots)
 
 
 def grounded(reply: Reply) -> Reply:
@@ -345,30 +427,18 @@ def _answer_to_question(turn: TurnInput, state: dict[str, Any], pending: dict[st
     return _search_reply(turn, state, None, may_ask=True)
 
 
-def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply | None:
-    """A change to the last search, or None when the words are something else (a new search, a question)."""
+def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:
+    """A change to the last search (``dialogue_act`` said so): only what was asked changes."""
     text = turn.text
     search_state = state["search"]
     if SHOW_MORE_RE.match(text):
         search_state["page"] = search_state.get("page", 1) + 1
         return _search_reply(turn, state, None, may_ask=False)
     if CHEAPER_RE.match(text):
-        prices = [p.price for p in shown if p.price is not None]
-        if prices:
-            # Cheaper than what was shown: below the middle of it (below the cheapest would often be nothing).
-            ceiling = Decimal(statistics.median(prices)).quantize(Decimal("0.01")) - Decimal("0.01")
-            current = search_state.get("max_price")
-            if current not in (None, ""):
-                ceiling = min(ceiling, Decimal(current))
-            search_state["max_price"] = str(max(ceiling, Decimal("0")))
-        else:
-            _add_fragment(search_state, "cheap", set())
-        search_state["page"] = 1
-        return _search_reply(turn, state, None, may_ask=False, lead="Cheaper options:")
-
+        return _cheaper(turn, state, shown)
     parsed = parse(text, get_vocabulary())
-    if not _is_refinement(parsed):
-        return None
+    if parsed.price_hint == "cheap" and parsed.price_max is None and not _names_a_kind(parsed):
+        return _cheaper(turn, state, shown)  # "anything cheaper?", "too pricey", "something less expensive"
     search_state["page"] = 1
     if parsed.price_max is not None:
         search_state["max_price"] = str(parsed.price_max)
@@ -381,14 +451,43 @@ def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) ->
     return _search_reply(turn, state, None, may_ask=False)
 
 
-def _is_refinement(parsed: ParsedQuery) -> bool:
-    """Words that only constrain (a colour, a brand left out, a price) and name no new kind of product."""
+def _cheaper(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:
+    search_state = state["search"]
+    prices = [p.price for p in shown if p.price is not None]
+    if prices:
+        # Cheaper than what was shown: below the middle of it (below the cheapest would often be nothing).
+        ceiling = Decimal(statistics.median(prices)).quantize(Decimal("0.01")) - Decimal("0.01")
+        current = search_state.get("max_price")
+        if current not in (None, ""):
+            ceiling = min(ceiling, Decimal(current))
+        search_state["max_price"] = str(max(ceiling, Decimal("0")))
+    else:
+        _add_fragment(search_state, "cheap", set())
+    search_state["page"] = 1
+    return _search_reply(turn, state, None, may_ask=False, lead="Cheaper options:")
+
+
+def is_refinement(text: str, parsed: ParsedQuery) -> bool:
+    """Whether a message changes the last search: the learned refinement head (recommend.understanding), which
+    reads any phrasing ("anything cheaper?", "actually blue instead"); the rules only when no head is trained
+    or ``UNDERSTANDING_LEARNED`` is off. A message naming a new kind of product is a new search either way."""
+    if _names_a_kind(parsed):
+        return False
+    learned = refinement.refines(query_vector(text)) if settings.UNDERSTANDING_LEARNED else None
+    return learned if learned is not None else _is_refinement_by_rules(parsed)
+
+
+def _names_a_kind(parsed: ParsedQuery) -> bool:
+    return any(s.type == "category" and s.hard and not s.negated for s in parsed.slots)
+
+
+def _is_refinement_by_rules(parsed: ParsedQuery) -> bool:
+    """The fallback: words that only constrain (a colour, a brand left out, a price) and name no new product."""
     has_constraint = (
         any(s.type != "category" for s in parsed.slots) or parsed.price_max is not None or parsed.price_min is not None
     )
-    names_a_kind = any(s.type == "category" and not s.negated for s in parsed.slots)
     leftover = [w for w in parsed.free_text.split() if w not in FILLER]
-    return has_constraint and not names_a_kind and not leftover
+    return has_constraint and not leftover
 
 
 def _add_fragment(search_state: dict[str, Any], text: str, replaces: set[str]) -> None:
@@ -409,30 +508,52 @@ def _add_fragment(search_state: dict[str, Any], text: str, replaces: set[str]) -
 
 def _more_like(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:
     anchor = _ordinal_product(turn.text, shown)
+    focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
     if anchor is None and re.search(r"\b(?:this|it)\b", turn.text, re.I):
-        focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
         anchor = turn.page_product or (focus[0] if focus else None)
     if anchor is None:
         resolved = _resolve(turn.text, shown, limit=1)
         anchor = resolved[0] if resolved else None
+    if anchor is None and turn.page_product is not None:
+        anchor = turn.page_product  # "something similar" on a product page: that product
     if anchor is None:
         return Reply(
             Intent.PRODUCT_SEARCH,
             "Which one do you mean?",
             suggestions=[f"More like the {name} one" for name in ("first", "second", "third")[: len(shown)]],
         )
-    similar = recs.similar_items(product=anchor, limit=SHOWN, exclude=[anchor.pk])
+    cheaper = bool(CHEAPER_WORD_RE.search(turn.text)) and anchor.price is not None
+    pool = recs.similar_items(product=anchor, limit=SHOWN * 4, exclude=[anchor.pk])
+    similar = [rec for rec in pool if _alike(anchor, rec.product, cheaper=cheaper)][:SHOWN]
     state["shown"] = [rec.product.pk for rec in similar]
+    state["focus"] = anchor.pk
     cards = [Card(rec.product, [{"kind": r.kind, "text": r.text} for r in rec.reasons]) for rec in similar]
     if not cards:
-        return Reply(Intent.PRODUCT_SEARCH, f"I found nothing close to {anchor.title}.", product=anchor)
+        under = f" under its price ({T.money(anchor.price)})" if cheaper else ""
+        return Reply(Intent.PRODUCT_SEARCH, f"I found nothing close to {anchor.title}{under}.", product=anchor)
+    lead = f"Cheaper products like {anchor.title}:" if cheaper else f"Products like {anchor.title}:"
     return Reply(
         Intent.PRODUCT_SEARCH,
-        f"Products like {anchor.title}:",
+        lead,
         products=cards,
         product=anchor,
-        suggestions=["Cheaper", "Compare the first two"],
+        suggestions=["Compare the first two"] if cheaper else ["Cheaper", "Compare the first two"],
     )
+
+
+def _alike(anchor: Product, candidate: Product, *, cheaper: bool) -> bool:
+    """An alternative to ``anchor``: the same kind of product (its category) in its price range, or below its
+    price when the shopper asked for cheaper."""
+    if anchor.category_id and candidate.category_id != anchor.category_id:
+        return False
+    if anchor.price is None:
+        return True
+    if candidate.price is None:
+        return False
+    if cheaper:
+        return candidate.price < anchor.price
+    low, high = PRICE_RANGE
+    return anchor.price * low <= candidate.price <= anchor.price * high
 
 
 # --- Products: questions and comparisons ---------------------------------------------------------------
@@ -628,6 +749,16 @@ def _chit_chat(turn: TurnInput, confidence: float) -> Reply:
     else:
         text = "I'm ShopGuide's shopping assistant: I find products, compare them and help with orders."
     return Reply(Intent.CHIT_CHAT, text, confidence, suggestions=START_SUGGESTIONS)
+
+
+def _other_language(language: str) -> Reply:
+    return Reply(
+        Intent.OUT_OF_SCOPE,
+        f"Your message looks like {language}. I can only understand English for now: could you write it in "
+        "English? For example “black leather boots under $100” or “where is my order?”.",
+        None,
+        suggestions=START_SUGGESTIONS,
+    )
 
 
 def _out_of_scope(confidence: float) -> Reply:

@@ -49,9 +49,11 @@ INTENT_WEIGHTING = "inverse-sqrt"
 # The prior odds of a message that is not about shopping (out of scope, chit-chat) against every shopping
 # label, multiplied in after training (their output biases move by its log; their odds against each other
 # stay). The examples hold such messages in a smaller share than a shop's chat gets them, so the raw head
-# answers some as product questions. One scalar, chosen on the dev sets as the search fusion weights were
-# (BENCHMARKS.md, "Intent classification": the trade-off).
+# answers some as product questions. ``intent_train`` chooses it from PRIOR_GRID by cross-validation on the
+# training examples (the best balanced accuracy: each intent's recall weighs the same); this value is the
+# fallback head's (no cross-validation), what that choice gave on the shipped examples.
 NON_SHOPPING_PRIOR = 2.0
+PRIOR_GRID = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 NON_SHOPPING = (Intent.OUT_OF_SCOPE, Intent.CHIT_CHAT)
 DEFAULT_THRESHOLD = 0.8  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
@@ -254,31 +256,57 @@ def _choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
 
 
 def _cross_validate(vectors: np.ndarray, labels: list[str], folds: int = 5) -> dict:
+    """Out-of-fold predictions on the training examples choose the non-shopping prior (the one with the best
+    balanced accuracy: every intent's recall counts the same, whatever its share of the examples) and then the
+    unsure threshold; never a dev file."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array(labels)
     smallest = min(Counter(labels).values())
     folds = max(2, min(folds, smallest))
-    confidences = np.zeros(len(y))
-    intent_right = np.zeros(len(y), dtype=bool)
-    label_right = np.zeros(len(y), dtype=bool)
+    classes = sorted(set(labels))
+    probabilities = np.zeros((len(y), len(classes)))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(vectors, y):
-        head = _fit(vectors[train], list(y[train]), threshold=0.0)
-        for i, prediction in zip(test, head.predict(vectors[test]), strict=True):
-            want_intent, want_category = _intent_of(y[i])
-            confidences[i] = prediction.confidence
-            intent_right[i] = prediction.intent == want_intent
-            label_right[i] = intent_right[i] and prediction.category == want_category
+        head = _fit(vectors[train], list(y[train]), threshold=0.0, non_shopping_prior=1.0)
+        columns = [classes.index(label) for label in head.labels]
+        probabilities[np.ix_(test, columns)] = head.probabilities(vectors[test])
+    wanted = [_intent_of(label) for label in y]
+    scores = {}
+    for prior in PRIOR_GRID:
+        predictions = _predictions(classes, _with_prior(classes, probabilities, prior))
+        intent_right = np.array([p.intent == w[0] for p, w in zip(predictions, wanted, strict=True)])
+        recalls = [intent_right[[w[0] == intent for w in wanted]].mean() for intent in {w[0] for w in wanted}]
+        scores[prior] = float(np.mean(recalls))
+    prior = max(PRIOR_GRID, key=lambda p: (round(scores[p], 4), -p))
+    predictions = _predictions(classes, _with_prior(classes, probabilities, prior))
+    confidences = np.array([p.confidence for p in predictions])
+    intent_right = np.array([p.intent == w[0] for p, w in zip(predictions, wanted, strict=True)])
+    label_right = np.array([p.intent == w[0] and p.category == w[1] for p, w in zip(predictions, wanted, strict=True)])
     threshold = _choose_threshold(confidences, intent_right)
     answered = confidences >= threshold
     return {
         "folds": folds,
+        "non_shopping_prior": prior,
+        "balanced_accuracy_by_prior": {f"{p:g}": round(v, 4) for p, v in scores.items()},
         "intent_accuracy": round(float(intent_right.mean()), 4),
         "label_accuracy": round(float(label_right.mean()), 4),
         "threshold": threshold,
         "unsure_share": round(float((~answered).mean()), 4),
         "accuracy_when_sure": round(float(intent_right[answered].mean()) if answered.any() else 0.0, 4),
     }
+
+
+def _with_prior(classes: list[str], probabilities: np.ndarray, prior: float) -> np.ndarray:
+    """The probabilities with the non-shopping labels' odds multiplied by ``prior`` (as ``_fit`` does to biases)."""
+    adjusted = probabilities.copy()
+    for label in NON_SHOPPING:
+        if label in classes:
+            adjusted[:, classes.index(label)] *= prior
+    return adjusted / adjusted.sum(axis=1, keepdims=True)
+
+
+def _predictions(classes: list[str], probabilities: np.ndarray) -> list[IntentPrediction]:
+    return [_decide(classes, row, 0.0) for row in probabilities]
 
 
 def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tuple[Head, dict]:
@@ -292,12 +320,14 @@ def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tu
         "intent_weighting": INTENT_WEIGHTING,
         "non_shopping_prior": NON_SHOPPING_PRIOR,
     }
-    threshold = DEFAULT_THRESHOLD
+    threshold, prior = DEFAULT_THRESHOLD, NON_SHOPPING_PRIOR
     if cross_validate and len(set(labels)) > 1:
         report["cross_validation"] = _cross_validate(vectors, labels)
         threshold = report["cross_validation"]["threshold"]
-    head = _fit(vectors, labels, threshold=threshold)
+        prior = report["cross_validation"]["non_shopping_prior"]
+    head = _fit(vectors, labels, threshold=threshold, non_shopping_prior=prior)
     report["threshold"] = threshold
+    report["non_shopping_prior"] = prior
     report["seconds"] = round(time.perf_counter() - started, 2)
     return head, report
 

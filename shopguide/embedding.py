@@ -124,6 +124,56 @@ def encode(texts: list[str], *, batch_size: int | None = None, progress: bool = 
     return np.asarray(vectors, dtype=np.float32)
 
 
+def encode_words(sentences: list[list[str]], *, batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One encoder pass over pre-split sentences: each sentence's unit-length vector (as ``encode`` gives for
+    ``" ".join(words)``) and its words' states (the mean of each word's last-layer sub-word states,
+    shape ``(len(words), dim)``). The understanding step reads both from this one pass."""
+    if not sentences:
+        return np.zeros((0, settings.EMBEDDING_DIM), dtype=np.float32), []
+    model = get_model()
+    if isinstance(model, OnnxEncoder):
+        return model.encode_words(sentences, batch_size=batch_size)
+    return _torch_encode_words(model, sentences, batch_size=batch_size)
+
+
+def _word_means(hidden: np.ndarray, word_ids: list[int | None], count: int) -> np.ndarray:
+    states = np.zeros((count, hidden.shape[-1]), dtype=np.float32)
+    seen = np.zeros(count, dtype=np.float32)
+    for position, word in enumerate(word_ids):
+        if word is not None and word < count:
+            states[word] += hidden[position]
+            seen[word] += 1
+    return states / np.clip(seen, 1, None)[:, None]
+
+
+def _torch_encode_words(
+    model: SentenceTransformer, sentences: list[list[str]], *, batch_size: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    import torch  # the torch backend only
+
+    transformer = model[0]
+    tokenizer = transformer.tokenizer
+    vectors = np.zeros((len(sentences), model.get_embedding_dimension()), dtype=np.float32)
+    states: list[np.ndarray] = []
+    for start in range(0, len(sentences), batch_size):
+        batch = [
+            [w.lower() for w in s] if getattr(tokenizer, "do_lower_case", True) else s
+            for s in sentences[start : start + batch_size]
+        ]
+        inputs = tokenizer(
+            batch, is_split_into_words=True, padding=True, truncation=True,
+            max_length=model.max_seq_length, return_tensors="pt",
+        )  # fmt: skip
+        with torch.inference_mode():
+            out = model({k: v for k, v in inputs.items()})
+        hidden = out["token_embeddings"].numpy()
+        for r, words in enumerate(batch):
+            vectors[start + r] = out["sentence_embedding"][r].numpy()
+            states.append(_word_means(hidden[r], inputs.word_ids(r), len(words)))
+    vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+    return vectors, states
+
+
 def vector_literal(vector: Any) -> str:
     """pgvector's text form of a vector (``'[0.1,0.2,…]'``, cast with ``::vector`` in SQL). Each value is the
     shortest text that reads back as the same float32, which is what pgvector stores."""
@@ -204,17 +254,29 @@ class OnnxEncoder:
 
             starts = tqdm(starts, desc="Batches", unit="batch")
         for start in starts:
-            rows = order[start : start + batch_size]
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                ids[r, : lengths[i]] = encodings[i].ids
-                mask[r, : lengths[i]] = 1
+            rows, ids, mask = _padded(encodings, lengths, order[start : start + batch_size])
             out[rows] = self._pool(self._run(ids, mask), mask)
         if normalize_embeddings:
             out /= np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-12, None)
         return out
+
+    def encode_words(self, sentences: list[list[str]], *, batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence vectors and per-word states from one pass (see ``shopguide.embedding.encode_words``)."""
+        if self.pipeline["do_lower_case"]:
+            sentences = [[w.lower() for w in s] for s in sentences]
+        encodings = self.tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True)
+        vectors = np.empty((len(sentences), self.get_embedding_dimension()), dtype=np.float32)
+        states: list[np.ndarray | None] = [None] * len(sentences)
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(-lengths, kind="stable")
+        for start in range(0, len(sentences), batch_size):
+            rows, ids, mask = _padded(encodings, lengths, order[start : start + batch_size])
+            hidden = self._run(ids, mask)
+            vectors[rows] = self._pool(hidden, mask)
+            for r, i in enumerate(rows):
+                states[i] = _word_means(hidden[r, : lengths[i]], encodings[i].word_ids, len(sentences[i]))
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return vectors, [s for s in states if s is not None]
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
@@ -225,6 +287,17 @@ class OnnxEncoder:
             return hidden[:, 0]
         weights = mask[..., None].astype(np.float32)
         return (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+
+
+def _padded(encodings: list[Any], lengths: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One batch: its rows, their token ids padded to the batch's longest, and the attention mask."""
+    width = int(lengths[rows].max())
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for r, i in enumerate(rows):
+        ids[r, : lengths[i]] = encodings[i].ids
+        mask[r, : lengths[i]] = 1
+    return rows, ids, mask
 
 
 def onnx_dir(name: str, backend: str) -> Path:

@@ -299,6 +299,9 @@ SEARCH_COMMON_TERM_MIN_CATALOG = env.int("SEARCH_COMMON_TERM_MIN_CATALOG", defau
 SEARCH_COMMON_TERM_SHARE = env.float("SEARCH_COMMON_TERM_SHARE", default=0.05)
 # Re-rank the fused candidates with the learned linear model in recommend/search/ranker.json (when present).
 SEARCH_RERANK = env.bool("SEARCH_RERANK", default=True)
+# Understanding: the learned slot tagger (recommend/understanding) on top of the patterns and the catalog vocabulary.
+# Off: the rules alone (the fallback; it loses to the learned path on every measurement, BENCHMARKS.md).
+UNDERSTANDING_LEARNED = env.bool("UNDERSTANDING_LEARNED", default=True)
 
 # --- Assistant: optional LLM rephrasing (assistant/llm.py) through any OpenAI-compatible chat-completions
 # endpoint; empty LLM_BASE_URL: off, answers are composed from catalog facts alone.

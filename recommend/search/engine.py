@@ -28,7 +28,7 @@ from catalog.models import Product
 from recommend.experiments.knobs import Knobs, knobs_for
 from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
-from recommend.search import personal, rerank, retrieval
+from recommend.search import lexicon, personal, rerank, retrieval
 from recommend.search.parser import ParsedQuery, Slot, parse
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
 from shopguide import embedding
@@ -37,6 +37,8 @@ from shopguide.after_response import after_response
 RRF_K = 60
 CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
 SORTS = ("relevance", "price", "-price", "rating", "newest")
+# "cheap" / "premium": the median price of this many of the most relevant candidates splits them.
+PRICE_HINT_POOL = 30
 # Dropped first when nothing matches: the constraints a shopper is least likely to insist on.
 RELAX_ORDER = ("size", "style", "feature", "material", "color", "department", "category", "brand", "rating", "price")
 DEPARTMENT_VALUES = {
@@ -165,11 +167,15 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
     constraints: list[Constraint] = []
     positives: dict[str, list[Slot]] = {}
     for slot in parsed.slots:
+        if not slot.hard:
+            continue  # evidence the catalog does not know: it stays in the words, it never filters
         if slot.negated:
             constraints.append(_negated_constraint(slot, vocabulary))
         else:
             positives.setdefault(slot.type, []).append(slot)
 
+    if len(positives.get("category", ())) > 1:
+        positives["category"] = _heads(parsed.raw, positives["category"])
     # Several values of one kind are alternatives ("red or blue"): OR within a kind, AND across kinds.
     for kind, slots in positives.items():
         q, labels = Q(), []
@@ -177,6 +183,11 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
             slot_q = _positive_q(slot, vocabulary)
             if slot_q is None:
                 continue
+            if kind == "category":
+                # A category read from words is a guess: a product whose own text says the product type the
+                # shopper typed ("tennis shoes" filed under Tennis, not Shoes) is never filtered away by it.
+                for phrase in _product_phrases(parsed, slot):
+                    slot_q |= Q(search_vector=SearchQuery(phrase, config="english", search_type="phrase"))
             q |= slot_q
             labels.append(_label(slot, vocabulary))
         if labels:
@@ -220,6 +231,36 @@ def build_constraints(parsed: ParsedQuery, filters: SearchFilters, vocabulary: V
     if filters.in_stock:
         constraints.append(Constraint("stock", "in stock", Q(stock__gt=0), source="filter"))
     return constraints
+
+
+def _heads(raw: str, categories: list[Slot]) -> list[Slot]:
+    """Category words written next to each other are one compound whose last word is its head: "laptop sleeve" is
+    a sleeve, "phone charger" a charger. Only the head filters; the others stay in the words the retrievers read.
+    Categories joined by "or", "and" or a comma stay alternatives."""
+    ordered = sorted(categories, key=lambda s: s.start)
+    return [
+        slot
+        for k, slot in enumerate(ordered)
+        if not (k + 1 < len(ordered) and not raw[slot.end : ordered[k + 1].start].strip(" -"))
+    ]
+
+
+def _product_phrases(parsed: ParsedQuery, slot: Slot) -> list[str]:
+    """The words that name the product type around a category slot, when there are more of them than one:
+    the slot's own words (the tagger's product type, "garden shoes"), the learned product type holding it, and
+    the slot with the word typed right before it."""
+    phrases = [slot.text]
+    if parsed.product_type:
+        at = parsed.raw.casefold().find(parsed.product_type.casefold())
+        if at <= slot.start and slot.end <= at + len(parsed.product_type):
+            phrases.append(parsed.product_type)
+    words = parsed.raw[: slot.start].split()
+    previous = words[-1].strip(",.;:!?") if words else ""
+    at = parsed.raw.rfind(previous, 0, slot.start) if previous else -1
+    taken = any(s.start <= at < s.end for s in parsed.slots)  # already a colour, a brand, …: not the product type
+    if previous.isalpha() and previous.casefold() not in lexicon.STOPWORDS and not taken:
+        phrases.append(f"{previous} {slot.text}")
+    return [p for p in dict.fromkeys(phrases) if len(p.split()) > 1]
 
 
 def _positive_q(slot: Slot, vocabulary: Vocabulary) -> Q | None:
@@ -325,7 +366,7 @@ def search(
     relaxed: list[Constraint] = []
     # Nothing matches everything asked: drop one constraint at a time, least essential first.
     while not fused and any(_relaxable(c) for c in constraints):
-        victim = min((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
+        victim = _blocking_constraint(constraints, hidden)
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
         fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context, knobs.fusion_weights)
@@ -419,6 +460,18 @@ def _synonym_reason(used: dict[str, Any]) -> Reason:
     return Reason("rule", f"“{used['term']}” also searches for {alternatives}: a merchandising synonym{which}")
 
 
+def _blocking_constraint(constraints: list[Constraint], hidden: list[Constraint]) -> Constraint:
+    """The constraint to drop when nothing matches: the one that could not be met. The first (least essential)
+    whose removal alone lets products through; when no single one does, the least essential of all. So an
+    unmeetable price is named as the price, not as the colour and the product type dropped before it."""
+    relaxable = sorted((c for c in constraints if _relaxable(c)), key=lambda c: RELAX_ORDER.index(c.kind))
+    for candidate in relaxable:
+        rest = [c for c in constraints if c is not candidate]
+        if Product.objects.active().filter(_where(rest + hidden)).exists():
+            return candidate
+    return relaxable[0]
+
+
 def _relaxable(constraint: Constraint) -> bool:
     # What the shopper picked in the UI, and what they explicitly excluded, is never dropped silently.
     return constraint.source == "query" and not constraint.negated and constraint.kind in RELAX_ORDER
@@ -487,16 +540,20 @@ def _sort(fused: list[tuple[int, float]], sort: str, parsed: ParsedQuery) -> lis
     ids = [pk for pk, _ in fused]
     fields = dict(Product.objects.filter(id__in=ids).values_list("id", "price"))
     if sort == "relevance":
-        # "cheap" / "premium" in words: a gentle nudge by price rank among the candidates, not a re-sort.
-        by_price = sorted(ids, key=lambda pk: (fields.get(pk) is None, fields.get(pk) or 0))
-        position = {pk: i / max(1, len(ids) - 1) for i, pk in enumerate(by_price)}
-        sign = 1 if parsed.price_hint == "cheap" else -1
-        # On rank-based scores (positive whatever the ranker's scale), so the nudge points the same way.
-        nudged = [
-            (pk, (1 - 0.3 * sign * (position[pk] - 0.5)) / (RRF_K + rank))
-            for rank, (pk, _) in enumerate(fused, start=1)
-        ]
-        return sorted(nudged, key=lambda item: (-item[1], item[0]))
+        # "cheap" / "budget" / "premium" in words: a price meaning without a number. The products priced on the
+        # asked-for side of the median of the most relevant ones come first, each half in relevance order.
+        pool = [fields[pk] for pk in ids[:PRICE_HINT_POOL] if fields.get(pk) is not None]
+        if not pool:
+            return fused
+        median = sorted(pool)[len(pool) // 2]
+
+        def wanted(pk: int) -> bool:
+            price = fields.get(pk)
+            if price is None:
+                return False
+            return price <= median if parsed.price_hint == "cheap" else price >= median
+
+        return [item for item in fused if wanted(item[0])] + [item for item in fused if not wanted(item[0])]
     ordering = {
         "price": ("price", "id"),
         "-price": ("-price", "id"),
@@ -540,7 +597,9 @@ def _hit(
         semantic_rank, similarity = dense[product.pk]
         reasons.append(Reason("semantic", f"close in meaning to your search (similarity {similarity:.2f})"))
     for constraint in relaxed:
-        reasons.append(Reason("relaxed", f"shown without “{constraint.label}”: nothing matched it"))
+        reasons.append(
+            Reason("relaxed", f"shown without “{constraint.label}”: nothing matched it with the rest of the search")
+        )
     return Hit(product, score, reasons, similarity, keyword.get(product.pk), semantic_rank, ranking)
 
 

@@ -9,15 +9,20 @@ departments), after unknown words have been corrected against that same vocabula
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon
-from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary
+from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary, norm_phrase
+from recommend.understanding import tagger as tagger_module
+from shopguide import embedding
 
 TOKEN_RE = re.compile(r"\$?\d+(?:[.,/]\d+)*(?:x\d+(?:\.\d+)?)*[a-z\"]*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
 NUM = r"(\d+(?:\.\d{1,2})?)"
@@ -57,6 +62,14 @@ QUANTITY_RE = re.compile(
     re.I,
 )
 
+# Price meaning without a number, in more than one word: "less expensive", "not too pricey", "lower priced",
+# "more affordable", "too expensive" (said of what is shown: wanting cheaper).
+CHEAP_PHRASE_RE = re.compile(
+    r"\b(?:less|not\s+(?:too|so|that|very))\s+(?:expensive|pricey|costly|pricy)\b"
+    r"|\blower[\s-]+pric(?:e|ed|es)\b|\bmore\s+affordable\b|\btoo\s+(?:expensive|pricey|pricy|costly)\b"
+    r"|\b(?:low|lower|small|smaller|tight)\s+budget\b|\bon\s+a\s+budget\b",
+    re.I,
+)
 SLOT_ORDER = ("category", "brand", "color", "material", "department", "size", "feature", "style")
 
 
@@ -68,6 +81,11 @@ class Slot:
     start: int
     end: int
     negated: bool = False
+    # False: evidence the learned tagger found but the catalog vocabulary does not know; it stays in the words the
+    # retrievers read and never becomes a filter ("slots are evidence, not walls").
+    hard: bool = True
+    # For an exclusion, the characters that say it, cue included ("nothing made of leather", "leather-free").
+    said: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,7 @@ class ParsedQuery:
     price_max: Decimal | None = None
     min_rating: Decimal | None = None
     price_hint: str | None = None  # "cheap" or "premium" when words, not numbers, spoke of price
+    product_type: str | None = None  # the words the learned tagger read as the product type (the head)
     corrections: list[Correction] = field(default_factory=list)
     corrected: str | None = None
     free_text: str = ""
@@ -97,7 +116,7 @@ class ParsedQuery:
     synonyms: list[dict[str, Any]] = field(default_factory=list)
 
     def values(self, slot_type: str, *, negated: bool = False) -> list[Any]:
-        return [s.value for s in self.slots if s.type == slot_type and s.negated == negated]
+        return [s.value for s in self.slots if s.type == slot_type and s.hard and s.negated == negated]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +127,7 @@ class ParsedQuery:
             "price_max": str(self.price_max) if self.price_max is not None else None,
             "min_rating": str(self.min_rating) if self.min_rating is not None else None,
             "price_hint": self.price_hint,
+            "product_type": self.product_type,
             "corrected": self.corrected,
             "corrections": [asdict(c) for c in self.corrections],
             "free_text": self.free_text,
@@ -158,7 +178,20 @@ def _money(match: re.Match) -> Decimal | None:
     return None
 
 
-def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None) -> ParsedQuery:
+def parse(
+    text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None, *, learned: bool | None = None
+) -> ParsedQuery:
+    """A shopper's words to a structured request: the patterns and the catalog vocabulary propose slots, the
+    learned tagger (``recommend.understanding``) confirms, extends, negates or adds to them
+    (``UNDERSTANDING_LEARNED``; off: the rules alone, the fallback)."""
+    if learned is None:
+        learned = settings.UNDERSTANDING_LEARNED
+    return parse_rules(text, vocabulary, synonyms, learned=learned)
+
+
+def parse_rules(
+    text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None, *, learned: bool = False
+) -> ParsedQuery:
     """``synonyms``: merchandisers' synonyms (``recommend.merchandising``): a phrase that stands for a
     catalog word fills that word's slot ("sneakers" → category Running Shoes), and every synonym's words
     join the text the retrievers read."""
@@ -285,7 +318,14 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
         if not matched:
             i += 1
 
-    # 5. Price words.
+    # 5. Price words: phrases first ("less expensive" is cheap, not premium), then single words.
+    for match in CHEAP_PHRASE_RE.finditer(lowered):
+        if not any(match.start() <= t.start < match.end() and t.used for t in tokens):
+            parsed.price_hint = "cheap"
+            for t in tokens:
+                if match.start() <= t.start < match.end():
+                    t.used = True
+            slots.append(Slot("price", {"hint": "cheap"}, raw[match.start() : match.end()], *match.span()))
     for token in tokens:
         if token.used:
             continue
@@ -298,44 +338,90 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
             token.used = True
             slots.append(Slot("price", {"hint": "premium"}, raw[token.start : token.end], token.start, token.end))
 
-    # 6. Negations: "not leather", "without hood", "no Nike" negate the next slot or word.
+    # 6. Negations: "not leather", "without hood", "no Nike", "anything but red", "nothing made of wool",
+    # "leather-free" negate the next slot or word (and the values joined to it: "no red or blue").
     all_tokens = tokenize(raw)
     slots.sort(key=lambda s: s.start)
-    negated_slots: list[Slot] = []
-    for k, token in enumerate(all_tokens):
-        if token.norm not in lexicon.NEGATIONS and not (token.norm == "non" or token.text.lower().startswith("non-")):
-            continue
-        if any(s.start <= token.start < s.end for s in slots):
-            continue  # part of a catalog phrase: "non-stick" is a feature, not "not stick"
-        following = [t for t in all_tokens[k + 1 :] if t.norm not in ("-",)]
-        if not following:
-            continue
-        target = following[0]
-        slot = next((s for s in slots if s.start <= target.start < s.end), None)
-        if slot is not None and slot.type not in ("price", "rating"):
-            negated_slots.append(slot)
-        elif slot is None and target.norm.isalpha() and target.norm not in lexicon.STOPWORDS:
-            slots.append(
-                Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True)
-            )
-            target.used = True
-        token.used = True
-        for t in tokens:
-            if t.start == token.start or t.start == target.start:
-                t.used = True
-    if negated_slots:
-        slots = [Slot(s.type, s.value, s.text, s.start, s.end, True) if s in negated_slots else s for s in slots]
-    parsed.slots = sorted(slots, key=lambda s: s.start)
+    negated: dict[int, tuple[int, int]] = {}  # id of a negated slot -> the characters that say it
+    added: list[Slot] = []
 
-    # 7. What is left is free text for the retrievers.
-    used_spans = [(s.start, s.end) for s in parsed.slots]
+    def slot_at(position: int) -> Slot | None:
+        return next((s for s in slots if s.start <= position < s.end), None)
+
+    def negate(slot: Slot, cue_start: int) -> None:
+        negated[id(slot)] = (min(cue_start, slot.start), slot.end)
+        for t in tokens:
+            if cue_start <= t.start < slot.end:
+                t.used = True
+
+    k = 0
+    while k < len(all_tokens):
+        cue = _negation_cue(all_tokens, k)
+        token = all_tokens[k]
+        if not cue or slot_at(token.start) is not None:
+            # "free" after a value: "leather-free", "leather free" (unless the catalog knows the phrase: "gluten free")
+            if token.norm == "free" and slot_at(token.start) is None and k > 0:
+                before = all_tokens[k - 1] if all_tokens[k - 1].norm != "-" else all_tokens[k - 2] if k > 1 else None
+                slot = slot_at(before.start) if before is not None else None
+                if slot is not None and slot.type not in ("price", "rating") and token.start - slot.end <= 2:
+                    negate(slot, slot.start)
+                    negated[id(slot)] = (slot.start, token.end)
+                    for t in tokens:
+                        if t.start == token.start:
+                            t.used = True
+            k += 1
+            continue
+        j = k + cue
+        while (
+            j < len(all_tokens)
+            and j - (k + cue) < 3
+            and all_tokens[j].norm in NEGATION_FILLER
+            and slot_at(all_tokens[j].start) is None
+        ):
+            j += 1  # "nothing made of wool", "no more of the red"
+        if j >= len(all_tokens):
+            break
+        target = all_tokens[j]
+        slot = slot_at(target.start)
+        if slot is not None and slot.type not in ("price", "rating"):
+            negate(slot, token.start)
+            # "no red or blue", "not nike, adidas": joined values of the same kind are excluded too
+            rest = [t for t in all_tokens if t.start >= slot.end]
+            while len(rest) >= 2 and rest[0].norm in ("or", "and", "nor", ",", "/"):
+                following = slot_at(rest[1].start)
+                if following is None or following.type != slot.type:
+                    break
+                negate(following, following.start)
+                rest = [t for t in all_tokens if t.start >= following.end]
+        elif slot is None and target.norm.isalpha() and target.norm not in lexicon.STOPWORDS:
+            term = Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True,
+                        said=(token.start, target.end))  # fmt: skip
+            added.append(term)
+            for t in tokens:
+                if token.start <= t.start <= target.start:
+                    t.used = True
+        k = j + 1
+    slots = [
+        Slot(s.type, s.value, s.text, s.start, s.end, True, s.hard, negated[id(s)]) if id(s) in negated else s
+        for s in slots
+    ] + added
+    parsed.slots = sorted(slots, key=lambda s: s.start)
+    if learned:
+        merge_learned(parsed, vocabulary)
+        for slot in parsed.slots:
+            for t in tokens:
+                if slot.said and slot.said[0] <= t.start < slot.said[1]:
+                    t.used = True
+
+    # 7. What is left is free text for the retrievers (evidence-only slots leave their words there).
+    used_spans = [(s.start, s.end) for s in parsed.slots if s.hard]
     free = [
         t.norm for t in tokens
         if not t.used and not any(s <= t.start < e for s, e in used_spans)
         and t.norm not in lexicon.STOPWORDS and t.norm not in lexicon.NEGATIONS and (t.norm.isalnum() or len(t.norm) > 1)
     ]  # fmt: skip
     parsed.free_text = " ".join(free)
-    removed = [(s.start, s.end) for s in parsed.slots if s.negated or s.type in ("price", "rating")]
+    removed = [s.said or (s.start, s.end) for s in parsed.slots if s.negated or s.type in ("price", "rating")]
     fixes = {(c.start, c.end): c.corrected for c in parsed.corrections}
     parsed.search_text = " ".join(
         fixes.get((t.start, t.end), raw[t.start : t.end])
@@ -348,6 +434,228 @@ def parse(text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None)
         _expand(parsed, tokens, synonyms, expansions, longest, removed)
     parsed.intent = classify_intent(raw, parsed)
     return parsed
+
+
+# The learned tagger's types, as slot types.
+LEARNED_SLOTS = {"color": "color", "material": "material", "department": "department", "UoM": "uom",
+                 "quantity": "quantity", "price": "price", "creator": "brand"}  # fmt: skip
+# Word-list types the tagger must confirm: a rule slot of these types the tagger does not see is dropped
+# ("cream" in "ice cream sandwich", "natural" in "natural deodorant").
+CONFIRMED_BY_TAGGER = ("color", "material", "uom", "quantity")
+# Types the tagger may add where the rules saw nothing (evidence only unless the vocabulary knows the words). Not
+# colours: in 5-fold cross-validation on the QueryNER train split, colours the tagger alone saw cost more precision
+# than they gave recall (colour F1 0.733 with them, 0.756 without; BENCHMARKS.md "Understanding").
+ADDED_BY_TAGGER = ("material", "department", "uom", "quantity", "brand", "category")
+NEGATION_AFFIXES = re.compile(r"^(?:non-?)|(?:-?free)$", re.I)
+
+
+@functools.lru_cache(maxsize=8192)
+def _learned_tags(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | None, ...]) -> tuple[str, ...]:
+    tagger = tagger_module.shipped()
+    if tagger is None or not words:
+        return ()
+    _, states = embedding.encode_words([list(words)])
+    return tuple(tagger.tag(tagger_module.features(states[0], list(words), list(marks))))
+
+
+def _trimmed(raw: str, start: int, end: int, others: list[Slot]) -> tuple[int, int]:
+    """A product-type span without leading articles and without words another slot holds ("women's" in "women's
+    running shoes" stays the department)."""
+    for slot in sorted(others, key=lambda s: s.start):
+        if slot.start <= start < slot.end:
+            start = slot.end
+        elif start < slot.start < end:
+            end = slot.start if slot.start - start > end - slot.end else end
+            if slot.start < end:
+                start = max(start, slot.end)
+    while start < end and raw[start].isspace():
+        start += 1
+    while start < end and raw[end - 1].isspace():
+        end -= 1
+    words = raw[start:end].split(" ")
+    while len(words) > 1 and words[0].casefold() in ARTICLES:
+        start += len(words[0]) + 1
+        words = words[1:]
+    return start, end
+
+
+ARTICLES = frozenset(("a", "an", "the", "some", "any", "my", "your"))
+
+
+def _product_type_slots(slots: list[Slot], raw: str, start: int, end: int) -> list[Slot]:
+    """The product type the tagger read (``raw[start:end]``, "waterproof hiking boots", "headphones case") and the
+    catalog's categories inside it: the last one (the head noun) stands for the whole phrase, the ones before it
+    are modifiers ("headphones" in "headphones case"). With no category inside, the phrase is evidence only."""
+    inside = [s for s in slots if s.type == "category" and not s.negated and start <= s.start and s.end <= end]
+    others = [s for s in slots if s not in inside]
+    if any(s.start < end and start < s.end and s.type in ("brand", "category") for s in others):
+        return slots  # the phrase runs into a brand or another category: keep what the catalog says
+    if inside:
+        head = max(inside, key=lambda s: s.end)
+        return [*others, Slot("category", head.value, raw[start:end], start, end, hard=head.hard)]
+    return [*others, Slot("category", norm_phrase(raw[start:end]), raw[start:end], start, end, hard=False)]
+
+
+def _is_size(slot: Slot) -> bool:
+    return slot.type == "uom" and str(slot.value).startswith("size ")
+
+
+def _merged_bounds(slots: list[Slot]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for slot in slots:
+        if isinstance(slot.value, dict):
+            merged.update(slot.value)
+    return merged
+
+
+def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, ...] | None = None) -> None:
+    """Let the learned tagger confirm, extend, negate or add to the rules' slots (evidence, not walls).
+    ``tags``: the words' tags when already known (cross-validation), else the shipped tagger's."""
+    raw = parsed.raw
+    words = tagger_module.words_of(raw)
+    if not words:
+        return
+    marks = tagger_module.marks_for(parsed.slots, words)
+    if tags is None:
+        tags = _learned_tags(tuple(w.text for w in words), tuple(marks))
+    if not tags:
+        return
+    slots = list(parsed.slots)
+    confirmed: set[int] = set()  # ids of rule slots the tagger agreed with
+    for kind, i, j in tagger_module.spans(list(tags)):
+        negated = kind.startswith("not_")
+        if negated and not (_cue_before(raw, words[i].start) or NEGATION_AFFIXES.search(words[i].text)):
+            kind = kind[4:]  # an exclusion needs a word that says so in its clause ("no", "other than", "-free")
+            negated = False
+        base = kind[4:] if negated else kind
+        start, end = words[i].start, words[j - 1].end
+        said = (start, end)
+        if negated:
+            # The value without its glued cue ("leather-free", "non-leather"); the cue words before it are part of
+            # what says the exclusion (back to the previous word the tagger gave a meaning).
+            value_text = NEGATION_AFFIXES.sub("", raw[start:end])
+            offset = raw[start:end].find(value_text) if value_text else 0
+            start, end = start + max(offset, 0), start + max(offset, 0) + len(value_text or raw[start:end])
+            k = i - 1
+            while k >= 0 and tags[k] == "O" and i - k <= 4 and marks[k] is None:
+                k -= 1
+            said = (words[k + 1].start if k + 1 < i else said[0], said[1])
+        overlapping = [s for s in slots if s.start < end and start < s.end]
+        if base == "core_product_type" and not negated:
+            start, end = _trimmed(raw, start, end, [s for s in slots if s.type != "category"])
+            if start < end:
+                slots = _product_type_slots(slots, raw, start, end)
+                if parsed.product_type is None or any(
+                    s.type == "category" and s.hard and s.start == start for s in slots
+                ):
+                    parsed.product_type = raw[start:end]
+            continue
+        slot_type = "category" if base == "core_product_type" else LEARNED_SLOTS.get(base)
+        if slot_type is None:
+            continue
+        if slot_type == "price":
+            rule_prices = [s for s in overlapping if s.type == "price"]
+            word = raw[start:end].casefold()
+            if rule_prices and not all(start <= s.start and s.end <= end for s in rule_prices):
+                confirmed.update(id(s) for s in rule_prices)  # the tagger saw part of a price phrase: keep it whole
+                continue
+            if rule_prices:  # the patterns' bounds, the tagger's wider boundaries ("under $30", "cheap price")
+                for s in rule_prices:
+                    slots.remove(s)
+                value = rule_prices[0].value if len(rule_prices) == 1 else _merged_bounds(rule_prices)
+                new = Slot("price", value, raw[start:end], start, end)
+            elif word in lexicon.CHEAP_WORDS | lexicon.PREMIUM_WORDS:
+                hint = "cheap" if word in lexicon.CHEAP_WORDS else "premium"
+                parsed.price_hint = hint
+                new = Slot("price", {"hint": hint}, raw[start:end], start, end)
+            else:
+                new = Slot("price", {}, raw[start:end], start, end, hard=False)
+            slots.append(new)
+            confirmed.add(id(new))
+            continue
+        same = [s for s in overlapping if s.type == slot_type]
+        other = [s for s in overlapping if s.type != slot_type and s.type not in CONFIRMED_BY_TAGGER]
+        if other and not negated:
+            continue  # the catalog names these words as something else (a category, a brand): keep that
+        if negated and (same or other):
+            # An exclusion the rules read as wanted ("anything but red"): the same slots, negated.
+            for s in same or other:
+                wider = (min(said[0], s.said[0]), max(said[1], s.said[1])) if s.said else said
+                negated_slot = Slot(s.type, s.value, s.text, s.start, s.end, True, s.hard, wider)
+                slots[slots.index(s)] = negated_slot
+                confirmed.add(id(negated_slot))
+            continue
+        entry = vocabulary.lookup(norm_phrase(raw[start:end]))
+        if entry is not None and entry[0] == slot_type:
+            value, hard = entry[1], True
+        elif same:
+            value, hard = same[0].value, True
+        elif negated:
+            value, hard = norm_phrase(raw[start:end]), True  # an exclusion rules out what the words say
+        else:
+            value, hard = norm_phrase(raw[start:end]), False
+        if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER):
+            continue
+        for s in same:
+            slots.remove(s)
+        is_negated = negated or any(s.negated for s in same)
+        rule_said = [s.said for s in same if s.negated and s.said]
+        if is_negated and rule_said:  # what says the exclusion: the rules' cue and the tagger's, the wider
+            said = (min([r[0] for r in rule_said] + ([said[0]] if negated else [])), max(r[1] for r in rule_said))
+        elif is_negated and not negated:
+            said = (start, end)
+        if is_negated:
+            bare = NEGATION_AFFIXES.sub("", raw[start:end])
+            at = raw.find(bare, start, end) if bare else -1
+            if at >= 0:
+                start, end = at, at + len(bare)
+        new = Slot(slot_type, value, raw[start:end], start, end, is_negated, hard, said if is_negated else None)
+        slots.append(new)
+        confirmed.add(id(new))
+    parsed.slots = sorted(
+        (s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)),
+        key=lambda s: s.start,
+    )
+    if parsed.price_hint and not any(isinstance(s.value, dict) and "hint" in s.value for s in parsed.slots):
+        parsed.price_hint = None
+
+
+# Words that say "not" before what they exclude, longest first (tokens as ``tokenize`` gives them).
+NEGATION_CUES = sorted(
+    [tuple(c.split()) for c in (
+        "anything but", "anything except", "anything other than", "other than", "apart from", "except for",
+        "don't want", "dont want", "do not want", "don't like", "rather not", "allergic to", "stay away from",
+        "avoid", "skip", "excluding", "exclude", "except", "never", "minus", "without", "not", "no", "nothing",
+        "none", "non", "w/o", "nor",
+    )],
+    key=len, reverse=True,
+)  # fmt: skip
+# Words between a cue and what it excludes: "nothing made of wool", "no more of the red", "without any lace".
+NEGATION_FILLER = frozenset("made of from in with any anything a an the that is are more kind type -".split())
+
+
+CLAUSE_BOUNDARIES = frozenset((",", ";", ".", "!", "?", ":", "-", "but"))
+
+
+def _cue_before(raw: str, position: int) -> bool:
+    """Whether a negation cue stands before ``position`` in the same clause."""
+    before = tokenize(raw[:position])
+    k = len(before) - 1
+    while k >= 0 and before[k].norm not in CLAUSE_BOUNDARIES:
+        if _negation_cue(before, k):
+            return True
+        k -= 1
+    return False
+
+
+def _negation_cue(tokens: list[_Token], k: int) -> int:
+    """How many tokens a negation cue starting at ``tokens[k]`` spans (0: none). "non-leather" is one token."""
+    if tokens[k].text.lower().startswith("non-"):
+        return 1
+    for cue in NEGATION_CUES:
+        if tuple(t.norm for t in tokens[k : k + len(cue)]) == cue:
+            return len(cue)
+    return 0
 
 
 def _expand(
@@ -400,7 +708,7 @@ def classify_intent(raw: str, parsed: ParsedQuery) -> str:
     text = " ".join(words)
     if not words:
         return "out_of_scope"
-    product_slots = [s for s in parsed.slots if s.type in ("category", "brand")]
+    product_slots = [s for s in parsed.slots if s.type in ("category", "brand") and s.hard]
     if any(w in lexicon.COMPARISON_WORDS for w in words):
         return "comparison"
     if any(p in text for p in lexicon.SERVICE_WORDS if " " in p) or (

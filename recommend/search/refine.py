@@ -18,6 +18,7 @@ _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.NEGATIONS, key=len, reverse=True)) + r"))\s*-?\s*$",
     re.IGNORECASE,
 )
+_FOR_BEFORE = re.compile(r"\bfor\s+$", re.IGNORECASE)
 # What may sit between two values of one constraint ("red or blue", "red, blue"): cut along with them.
 _CONNECTOR_GAP = re.compile(r"^[\s,/&+]*(?:\b(?:or|and)\b)?[\s,/&+]*$", re.IGNORECASE)
 _EDGE_CONNECTORS = re.compile(r"^(?:[\s,;/&+-]|\b(?:and|or)\b)+|(?:[\s,;/&+-]|\b(?:and|or)\b)+$", re.IGNORECASE)
@@ -41,7 +42,10 @@ def constraint_slots(parsed: ParsedQuery, constraint: Constraint) -> list[Slot]:
     return [
         s
         for s in parsed.slots
-        if s.type == constraint.kind and not s.negated and (s.type != "uom" or str(s.value).startswith("size "))
+        if s.type == constraint.kind
+        and s.hard
+        and not s.negated
+        and (s.type != "uom" or str(s.value).startswith("size "))
     ]
 
 
@@ -49,12 +53,18 @@ def constraint_spans(parsed: ParsedQuery, constraint: Constraint) -> list[tuple[
     """Character spans of ``parsed.raw`` that say ``constraint``, merged and in order."""
     spans = []
     for slot in constraint_slots(parsed, constraint):
-        start = slot.start
-        if slot.negated:
+        start, end = slot.start, slot.end
+        if slot.negated and slot.said is not None:
+            start, end = slot.said  # the cue with the value: "anything but red", "leather-free"
+        elif slot.negated:
             match = _NEGATION_BEFORE.search(parsed.raw, 0, slot.start)
             if match is not None:
                 start = match.start()
-        spans.append((start, slot.end))
+        elif slot.type == "department":
+            match = _FOR_BEFORE.search(parsed.raw, 0, slot.start)  # "for men": the people word and its "for"
+            if match is not None:
+                start = match.start()
+        spans.append((start, end))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and (start <= merged[-1][1] or _CONNECTOR_GAP.match(parsed.raw[merged[-1][1] : start])):

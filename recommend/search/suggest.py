@@ -88,7 +88,7 @@ def suggest(q: str, *, limit: int = LIMIT) -> Suggestions:
 
 
 def _slot_values(parsed: ParsedQuery, slot_type: str) -> list[str]:
-    return [str(s.value) for s in parsed.slots if s.type == slot_type and not s.negated]
+    return [str(s.value) for s in parsed.slots if s.type == slot_type and s.hard and not s.negated]
 
 
 def _products(text: str, limit: int) -> list[ProductSuggestion]:

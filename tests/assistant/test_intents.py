@@ -215,3 +215,24 @@ def test_the_non_shopping_prior_multiplies_their_odds_against_shopping_labels_on
     np.testing.assert_allclose(odds_change(oos, chat), 1.0, rtol=1e-3)
     np.testing.assert_allclose(odds_change(pq, ps), 1.0, rtol=1e-3)
     assert prior > 1.0  # it leans towards "not about shopping", as BENCHMARKS.md says
+
+
+def test_cross_validation_applies_a_prior_exactly_as_the_fit_does_and_picks_the_best_balanced_accuracy():
+    """The prior is chosen on out-of-fold probabilities of the training examples (never a dev file): shifting them
+    after the fact must equal fitting with that prior, and the choice must be the grid's best balanced accuracy."""
+    rng = np.random.default_rng(1)
+    names = ["out_of_scope", "chit_chat", "product_question", "product_search"]
+    labels = names * 20 + ["product_search"] * 40  # shopping over-represented, as in the shipped examples
+    centres = np.tile(np.eye(4, 8), (20, 1)) * 0.5
+    vectors = (
+        rng.normal(size=(len(labels), 8)) + np.vstack([centres, np.tile(np.eye(4, 8)[3], (40, 1)) * 0.5])
+    ).astype(np.float32)
+    plain = intents._fit(vectors, labels, non_shopping_prior=1.0)
+    tilted = intents._fit(vectors, labels, non_shopping_prior=2.5)
+    np.testing.assert_allclose(
+        intents._with_prior(plain.labels, plain.probabilities(vectors), 2.5), tilted.probabilities(vectors), rtol=1e-4
+    )
+    report = intents._cross_validate(vectors, labels)
+    scores = report["balanced_accuracy_by_prior"]
+    assert report["non_shopping_prior"] in intents.PRIOR_GRID
+    assert scores[f"{report['non_shopping_prior']:g}"] == max(scores.values())

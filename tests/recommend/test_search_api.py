@@ -77,7 +77,9 @@ def test_typo_correction_and_relaxation_are_reported(api, search_catalog):
     body = api.get("/api/v1/search", {"q": "red running shoes for men"}).json()
     assert body["query"]["relaxed"] == ["red"]
     assert skus(body) == ["R3"]
-    assert {"kind": "relaxed", "text": "shown without “red”: nothing matched it"} in body["results"][0]["reasons"]
+    assert {"kind": "relaxed", "text": "shown without “red”: nothing matched it with the rest of the search"} in body[
+        "results"
+    ][0]["reasons"]
 
 
 def test_filters_are_applied_and_echoed_as_constraints(api, search_catalog):

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assistant.dialogue import act_name
+from recommend.search import vocabulary
+from recommend.understanding import evaluation, training
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the understanding step on the project's own phrasing set (tests/data/understanding_phrasings.jsonl: "
+        "written before training, never trained on) against the demo shop's vocabulary: dialogue act accuracy, "
+        "slot F1, negation scope, price, exact structured request; learned path and rules-only fallback side by side."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, nargs="?", default=evaluation.PHRASINGS)
+        parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
+
+    def handle(self, *args, file: Path, as_json: bool, **options) -> None:
+        if not file.is_file():
+            raise CommandError(f"{file} does not exist")
+        try:
+            cases = evaluation.read_cases(file)
+        except (ValueError, KeyError) as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+        demo_vocabulary, _ = training.demo_vocabularies()
+        vocabulary.pin(demo_vocabulary)  # the demo shop's words, whatever this database holds
+        try:
+            results = {}
+            for path, learned in (("learned", True), ("rules", False)):
+                with self.settings_learned(learned):
+                    results[path] = evaluation.evaluate(
+                        cases,
+                        demo_vocabulary,
+                        learned=learned,
+                        act_of=lambda case, parsed: act_name(case.text, case.context),
+                    )
+        finally:
+            vocabulary.reset()
+        metrics = ("act_accuracy", "slot_f1", "negation_scope_exact", "price_exact", "exact")
+        self.stdout.write(f"{len(cases)} turns")
+        self.stdout.write(f"{'metric':<24}{'learned':>10}{'rules':>10}")
+        for metric in metrics:
+            self.stdout.write(f"{metric:<24}{results['learned'][metric]:>10.4f}{results['rules'][metric]:>10.4f}")
+        self.stdout.write(f"act confusions (learned): {results['learned']['act_confusions']}")
+        if as_json:
+            self.stdout.write(json.dumps({k: {m: v[m] for m in metrics} for k, v in results.items()}))
+
+    @staticmethod
+    def settings_learned(learned: bool):
+        from django.test.utils import override_settings
+
+        return override_settings(UNDERSTANDING_LEARNED=learned)

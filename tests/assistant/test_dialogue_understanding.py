@@ -1,0 +1,66 @@
+"""The assistant acts on the understood request: refinements in any phrasing change only what was asked, similar
+items stay the same kind of product in its price range, questions the catalog cannot answer say so, policy
+questions reach the FAQ from a product page, and a message in another language gets an honest answer.
+Each test failed on the rule-only dialogue it replaces."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from catalog.models import Product
+from tests.assistant.conftest import client_for, say, titles
+
+
+def test_actually_a_colour_instead_refines_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    blue = say(client, "actually blue instead", conversation_id=first["conversation_id"])
+    assert titles(blue)[0] == "Stride Women's Running Shoes"  # the blue running shoe
+    assert all("Running Shoes" in t for t in titles(blue))
+
+
+def test_less_expensive_in_other_words_keeps_the_search_below_what_was_shown(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    prices = sorted(Decimal(c["product"]["price"]) for c in first["products"])
+    cheaper = say(client, "got anything a bit less expensive?", conversation_id=first["conversation_id"])
+    assert cheaper["products"]
+    assert all(Decimal(c["product"]["price"]) < prices[-1] for c in cheaper["products"])
+    assert all("Boots" in t for t in titles(cheaper)), "still the same search"
+
+
+def test_something_similar_but_cheaper_on_a_product_page(search_catalog, alice):
+    peak = Product.objects.get(sku="B4")  # $240 mountaineering boots
+    turn = say(client_for(alice), "something similar but cheaper", product_id=peak.pk)
+    assert turn["products"]
+    for card in turn["products"]:
+        product = Product.objects.get(pk=card["product"]["id"])
+        assert product.category_id == peak.category_id
+        assert product.price < peak.price
+    assert peak.title in turn["reply"]
+
+
+def test_more_like_the_first_one_stays_in_its_category_and_price_range(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    anchor = Product.objects.get(pk=first["products"][0]["product"]["id"])
+    similar = say(client, "more like the first one", conversation_id=first["conversation_id"])
+    assert similar["products"]
+    for card in similar["products"]:
+        product = Product.objects.get(pk=card["product"]["id"])
+        assert product.category_id == anchor.category_id
+        assert anchor.price / 2 <= product.price <= anchor.price * 2
+
+
+def test_a_question_the_catalog_cannot_answer_says_so(search_catalog, alice):
+    boots = Product.objects.get(sku="B1")
+    turn = say(client_for(alice), "where is it made?", product_id=boots.pk)
+    assert "doesn't list its country of origin" in turn["reply"]
+    assert "description says" not in turn["reply"]
+
+
+def test_a_message_in_another_language_gets_an_honest_answer_in_english(search_catalog, alice):
+    turn = say(client_for(alice), "quiero unas botas negras para la nieve")
+    assert "Spanish" in turn["reply"] and "English" in turn["reply"]
+    assert "sorry" not in turn["reply"].casefold()
+    assert not turn["products"]

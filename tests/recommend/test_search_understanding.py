@@ -1,0 +1,94 @@
+"""Search reads the learned understanding: exclusions in any phrasing, slots as evidence rather than walls, the
+head noun as the product type, price words with a price meaning, and relaxation that names what could not be met.
+Each test failed on the rule-only understanding it replaces."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from catalog import services
+from catalog.services import ProductInput as P
+from recommend.search import vocabulary
+from recommend.search.engine import search
+
+pytestmark = pytest.mark.django_db
+
+EXTRA = [
+    P(sku="G1", title="Garden Shoes Slip-On Clogs", category_path="Home & Kitchen > Outdoor Living", brand="Hearthstone",
+      price=Decimal("25.00"), rating=Decimal("4.1"), review_count=30, stock=9,
+      attributes={"color": "green", "material": "rubber"},
+      description="Waterproof rubber garden shoes that slip on and hose clean."),
+    P(sku="C1", title="Hardshell Headphones Case", category_path="Electronics > Cases", brand="Sonance",
+      price=Decimal("19.00"), rating=Decimal("4.4"), review_count=60, stock=15,
+      attributes={"color": "black", "material": "eva"},
+      description="A zip case that protects over-ear headphones on the move."),
+]  # fmt: skip
+
+
+@pytest.fixture
+def catalog(search_catalog):
+    services.product_upsert_many(items=EXTRA, embed=False)
+    services.product_embed()
+    services.catalog_version_bump()
+    vocabulary.reset()
+    yield
+    vocabulary.reset()
+
+
+def skus(result) -> list[str]:
+    return [hit.product.sku for hit in result.hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "running shoes, nothing made of leather",
+        "leather-free running shoes",
+        "running shoes but no leather please",
+        "running shoes without any leather",
+    ],
+)
+def test_an_exclusion_in_any_phrasing_excludes(catalog, query):
+    result = search(q=query, log=False)
+    assert "R2" not in skus(result)  # the leather running shoe
+    assert {"R1", "R3"} <= set(skus(result))
+    assert "not leather" in {c.label for c in result.constraints if c.negated}
+
+
+def test_anything_but_a_colour_excludes_that_colour_and_says_so_truthfully(catalog):
+    result = search(q="running shoes anything but white", log=False)
+    assert "R2" not in skus(result)  # the white one
+    assert {"R1", "R3"} <= set(skus(result))
+    assert not result.relaxed  # nothing claims that white matched nothing
+    assert any(c.negated and "white" in c.label for c in result.constraints)
+
+
+def test_a_category_guess_never_filters_away_products_titled_with_the_words(catalog):
+    # "shoes" names the Shoes category, but these garden shoes are filed under Outdoor Living.
+    result = search(q="garden shoes", log=False)
+    assert skus(result)[0] == "G1"
+
+
+def test_the_head_noun_names_the_product_type(catalog):
+    # "headphones" and "case" are both categories: a headphones case is a case.
+    result = search(q="headphones case", log=False)
+    assert skus(result)[0] == "C1"
+    category = [c for c in result.constraints if c.kind == "category"]
+    assert [c.label for c in category] == ["Cases"]
+
+
+def test_an_unmeetable_price_is_named_as_the_price(catalog):
+    result = search(q="blue running shoes under $20", log=False)
+    assert [c.label for c in result.relaxed] == ["under $20"]
+    assert skus(result)[0] == "R1"  # the blue running shoe, at its price
+
+
+def test_cheap_shows_the_cheaper_half_first(catalog):
+    result = search(q="cheap shoes", log=False)
+    prices = [hit.product.price for hit in result.hits]
+    median = sorted(prices)[len(prices) // 2]
+    at_or_below = sum(1 for p in prices if p <= median)
+    assert len(prices) >= 5 and all(p <= median for p in prices[:at_or_below])
+    assert result.parsed.price_hint == "cheap"

@@ -1,0 +1,92 @@
+"""The learned understanding step: the shipped tagger reads slots and exclusions in phrasings the rules never
+listed, it beats the rules-only fallback on the project's own phrasing set, and it can be switched off."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from recommend.search.parser import parse, parse_rules
+from recommend.understanding import evaluation, tagger, training
+
+
+@pytest.fixture(scope="module")
+def vocab(embedding_model):
+    parser_vocabulary, _ = training.demo_vocabularies()
+    return parser_vocabulary
+
+
+def slots(parsed, *, negated=None):
+    return {(s.type, s.text, s.negated) for s in parsed.slots if negated is None or s.negated == negated}
+
+
+def test_the_tagger_is_shipped_with_its_cross_validated_figures():
+    assert tagger.shipped() is not None
+    report = tagger.report()
+    assert report["examples"]["queryner"] > 5000 and report["examples"]["generated"] > 0
+    chosen = report["cross_validation"][f"{report['alpha']:g}"]
+    assert chosen["micro_f1"] > 0.78
+    assert {"B-not_material", "B-color", "B-core_product_type"} <= set(tagger.shipped().labels)
+
+
+@pytest.mark.parametrize(
+    ("query", "excluded"),
+    [
+        ("running shoes, nothing made of leather", "leather"),
+        ("sneakers anything but white", "white"),
+        ("leather-free wallet", "leather"),
+        ("a sofa other than grey", "grey"),
+        ("dresses except red", "red"),
+        ("wool sweater, no black please", "black"),
+        ("i don't want polyester, show me shirts", "polyester"),
+    ],
+)
+def test_exclusions_in_many_phrasings(vocab, query, excluded):
+    parsed = parse(query, vocab)
+    assert [s.text for s in parsed.slots if s.negated] == [excluded]
+    assert excluded not in parsed.search_text.split()
+
+
+def test_negation_scope_keeps_the_wanted_values(vocab):
+    parsed = parse("black boots but not leather", vocab)
+    assert ("color", "black", False) in slots(parsed)
+    assert ("material", "leather", True) in slots(parsed)
+    both = parse("a sofa but not in grey or beige", vocab)
+    assert slots(both, negated=True) == {("color", "grey", True), ("color", "beige", True)}
+    clause = parse("nothing made of leather, i'm vegan, looking for a belt", vocab)
+    assert slots(clause, negated=True) == {("material", "leather", True)}
+
+
+def test_the_design_card_query(vocab):
+    query = "comfortable stylish women's running shoes under $80, nothing made of leather"
+    parsed = parse(query, vocab)
+    assert parsed.price_max == Decimal("80")
+    assert ("department", "women's", False) in slots(parsed)
+    assert ("material", "leather", True) in slots(parsed)
+    assert any(s.type == "category" and s.hard and "running shoes" in s.text for s in parsed.slots)
+    for slot in parsed.slots:
+        assert query[slot.start : slot.end] == slot.text
+
+
+def test_price_words_mean_price(vocab):
+    assert parse("anything a bit less expensive?", vocab).price_hint == "cheap"
+    assert parse("boots on a budget", vocab).price_hint == "cheap"
+    assert parse("premium headphones", vocab).price_hint == "premium"
+
+
+def test_switched_off_it_is_the_rules(vocab, settings):
+    settings.UNDERSTANDING_LEARNED = False
+    query = "comfortable stylish women's running shoes under $80, nothing made of leather"
+    assert parse(query, vocab).to_dict() == parse_rules(query, vocab).to_dict()
+
+
+def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_set(vocab):
+    cases = evaluation.read_cases()
+    assert len(cases) >= 300
+    learned = evaluation.evaluate(cases, vocab, learned=True)
+    rules = evaluation.evaluate(cases, vocab, learned=False)
+    assert learned["slot_f1"] > rules["slot_f1"]
+    assert learned["exact"] > rules["exact"]
+    assert learned["negation_scope_exact"] >= rules["negation_scope_exact"] >= 0.85
+    assert learned["price_exact"] >= rules["price_exact"]
