@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from recommend.search import lexicon
+from shopguide import blas
 
 WEIGHTS = Path(__file__).with_name("tagger.npz")
 REPORT = Path(__file__).with_name("tagger.json")
@@ -123,6 +124,10 @@ class Tagger:
     scale: np.ndarray
 
     def log_probabilities(self, x: np.ndarray) -> np.ndarray:
+        with blas.one_thread():
+            return self._log_probabilities(x)
+
+    def _log_probabilities(self, x: np.ndarray) -> np.ndarray:
         standard = ((x - self.mean) / self.scale).astype(np.float32)
         total = np.zeros((len(x), len(self.labels)), dtype=np.float64)
         for layers in self.members:
