@@ -52,10 +52,10 @@ INTENT_WEIGHTING = "inverse-sqrt"
 # answers some as product questions. ``intent_train`` chooses it from PRIOR_GRID by cross-validation on the
 # training examples (the best balanced accuracy: each intent's recall weighs the same); this value is the
 # fallback head's (no cross-validation), what that choice gave on the shipped examples.
-NON_SHOPPING_PRIOR = 1.0
+NON_SHOPPING_PRIOR = 1.5
 PRIOR_GRID = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
 NON_SHOPPING = (Intent.OUT_OF_SCOPE, Intent.CHIT_CHAT)
-DEFAULT_THRESHOLD = 0.73  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
+DEFAULT_THRESHOLD = 0.69  # the fallback head (no cross-validation): what cross-validation chose on the shipped file
 # Choosing the threshold: a confident wrong answer costs this many confident right ones; asking costs 0.
 WRONG_ANSWER_COST = 3.0
 THRESHOLD_RANGE = (0.3, 0.8)

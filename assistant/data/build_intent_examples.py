@@ -3932,6 +3932,41 @@ oos_world.update(expand(OOS_THINGS_TEMPLATES, OOS_THINGS_SLOTS, 220))
 add("out_of_scope", "", sorted(oos_world))
 
 
+# Something arrived damaged, broken, wrong or incomplete: a matter for customer service, not a product question
+# (added last so the rows above keep their random draws).
+cs(
+    "ORDER",
+    [
+        "my {thing} arrived {damaged}",
+        "the {thing} came {damaged}",
+        "the {thing} i got is {damaged}",
+        "i received a {damaged} {thing}",
+        "{thing} was {damaged} when it arrived",
+        "it arrived {damaged}, what now",
+        "my {order} came {damaged}",
+        "the box was {damaged} and the item too",
+        "you sent me the wrong {thing}",
+        "i got the wrong size",
+        "i received the wrong colour",
+        "this is not what i ordered",
+        "wrong item in my {order}",
+        "an item is missing from my {order}",
+        "my {order} is incomplete",
+        "only part of my {order} arrived",
+        "the {thing} has a hole in it",
+        "the {thing} stopped working after a day",
+        "the {thing} i bought is defective",
+        "the zipper broke the first time i used it",
+        "one of the {thing}s is missing",
+    ],
+    120,
+    {
+        "thing": ["package", "parcel", "jacket", "lamp", "mug", "shoes", "headphones", "item", "box", "sofa", "order"],
+        "damaged": ["damaged", "broken", "cracked", "torn", "dented", "smashed", "scratched", "faulty", "defective"],
+    },
+)
+
+
 def main(out: Path = OUT) -> None:
     seen: set[tuple[str, str, str]] = set()
     by_text: dict[str, tuple[str, str]] = {}

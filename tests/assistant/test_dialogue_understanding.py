@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from assistant.models import Intent
 from catalog.models import Product
 from tests.assistant.conftest import client_for, say, titles
 
@@ -64,3 +65,17 @@ def test_a_message_in_another_language_gets_an_honest_answer_in_english(search_c
     assert "Spanish" in turn["reply"] and "English" in turn["reply"]
     assert "sorry" not in turn["reply"].casefold()
     assert not turn["products"]
+
+
+def test_a_damaged_or_missing_delivery_is_customer_service(search_catalog, alice):
+    for text in ("my lamp showed up in pieces", "half my order never showed up"):
+        turn = say(client_for(alice), text)
+        assert turn["intent"] == Intent.CUSTOMER_SERVICE, text
+        assert not turn["products"]
+
+
+def test_a_returns_question_on_a_product_page_reaches_the_returns_faq(search_catalog, alice, faq_entries):
+    boots = Product.objects.get(sku="B1")
+    turn = say(client_for(alice), "can I return these if they don't fit?", product_id=boots.pk)
+    assert turn["intent"] == Intent.CUSTOMER_SERVICE
+    assert any(c["source"] == "faq" and "return" in c["text"].casefold() for c in turn["citations"])
