@@ -469,12 +469,14 @@ def _cheaper(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Re
 
 def is_refinement(text: str, parsed: ParsedQuery) -> bool:
     """Whether a message changes the last search: the learned refinement head (recommend.understanding), which
-    reads any phrasing ("anything cheaper?", "actually blue instead"); the rules only when no head is trained
-    or ``UNDERSTANDING_LEARNED`` is off. A message naming a new kind of product is a new search either way."""
+    reads any phrasing ("anything cheaper?", "actually blue instead"), or a request made only of constraints.
+    A message naming a new kind of product is a new search either way."""
     if _names_a_kind(parsed):
         return False
     learned = refinement.refines(query_vector(text)) if settings.UNDERSTANDING_LEARNED else None
-    return learned if learned is not None else _is_refinement_by_rules(parsed)
+    # A message made only of constraints ("nothing made of leather", "under $50") changes the search whatever
+    # its phrasing: the understood request says so even where the head has not seen the words.
+    return bool(learned) or _is_refinement_by_rules(parsed)
 
 
 def _names_a_kind(parsed: ParsedQuery) -> bool:

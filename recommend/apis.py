@@ -84,6 +84,10 @@ class SlotOutput(serializers.Serializer):
     start = serializers.IntegerField(help_text="character offset of the words in query.raw")
     end = serializers.IntegerField()
     negated = serializers.BooleanField()
+    hard = serializers.BooleanField(
+        help_text="true: a filter on the results; false: evidence the catalog vocabulary does not know (it only "
+        "stays in the words the retrievers read)"
+    )
 
 
 class CorrectionOutput(serializers.Serializer):
@@ -123,6 +127,10 @@ class QueryOutput(serializers.Serializer):
     price_min = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
     price_max = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
     min_rating = serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=True)
+    price_hint = serializers.ChoiceField(
+        choices=["cheap", "premium"], allow_null=True, help_text="price in words ('cheap', 'less expensive', 'premium')"
+    )
+    product_type = serializers.CharField(allow_null=True, help_text="the words read as the product type (head noun)")
     free_text = serializers.CharField(allow_blank=True)
     constraints = ConstraintOutput(many=True, help_text="what every result satisfies")
     relaxed = serializers.ListField(
@@ -293,6 +301,8 @@ def _search_payload(result: SearchResult) -> dict[str, Any]:
             "price_min": parsed.price_min,
             "price_max": parsed.price_max,
             "min_rating": parsed.min_rating,
+            "price_hint": parsed.price_hint,
+            "product_type": parsed.product_type,
             "free_text": parsed.free_text,
             "constraints": result.constraints,
             "relaxed": [c.label for c in result.relaxed],

@@ -79,3 +79,12 @@ def test_a_returns_question_on_a_product_page_reaches_the_returns_faq(search_cat
     turn = say(client_for(alice), "can I return these if they don't fit?", product_id=boots.pk)
     assert turn["intent"] == Intent.CUSTOMER_SERVICE
     assert any(c["source"] == "faq" and "return" in c["text"].casefold() for c in turn["citations"])
+
+
+def test_an_exclusion_alone_refines_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    assert "Tempo Women's Leather Running Shoes" in titles(first)
+    without = say(client, "nothing made of leather", conversation_id=first["conversation_id"])
+    assert without["products"]
+    assert all("Running Shoes" in t and "Leather" not in t for t in titles(without))

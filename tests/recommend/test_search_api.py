@@ -41,10 +41,13 @@ def test_design_card_query_returns_only_b1_with_what_was_understood_and_why(api,
     assert query["price_max"] == "120" and query["price_min"] is None and query["min_rating"] is None
     assert query["corrected"] is None and query["corrections"] == [] and query["relaxed"] == []
     women = next(s for s in query["slots"] if s["type"] == "department")
-    assert women == {"type": "department", "value": "women", "text": "womens", "start": 11, "end": 17, "negated": False}
+    assert women == {
+        "type": "department", "value": "women", "text": "womens", "start": 11, "end": 17, "negated": False, "hard": True,
+    }  # fmt: skip
     assert DESIGN_QUERY[women["start"] : women["end"]] == "womens"
     leather = next(s for s in query["slots"] if s["type"] == "material")
     assert leather["negated"] is True and leather["value"] == "leather"
+    assert query["price_hint"] is None and "boots" in query["product_type"]
     constraints = {c["label"]: c for c in query["constraints"]}
     assert {"women", "under $120", "not leather"} <= set(constraints)
     assert constraints["not leather"] == {
@@ -223,3 +226,8 @@ def test_payload_is_what_the_documented_serializer_renders(search_catalog, q, fi
     assert sku in [hit.product.sku for hit in result.hits]
     renderer = JSONRenderer()
     assert renderer.render(search_representation(result)) == renderer.render(SearchOutput(_search_payload(result)).data)
+
+
+def test_price_words_are_part_of_the_understood_request(api, search_catalog):
+    query = api.get("/api/v1/search", {"q": "cheap headphones"}).json()["query"]
+    assert query["price_hint"] == "cheap" and query["price_max"] is None
