@@ -3,7 +3,9 @@
 OpenBLAS wakes its thread pool for every product, however small, and ONNX Runtime's threads are still spinning
 from the encoder pass just before: on two cores the two pools fight, and a 0.3 ms product took ~30 ms
 (bench/understanding_latency.py, BENCHMARKS.md "Understanding"). One thread for these products avoids the fight;
-large products elsewhere (training, recommendations) keep every thread.
+large products elsewhere (training, recommendations) keep every thread. The limit is process-wide while it is
+held: in a threaded web process, overlapping holds can leave BLAS at one thread afterwards, which suits the
+small products a web process makes (the trade-off is in BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from recommend.search.parser import parse, parse_rules
@@ -90,3 +91,13 @@ def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_set(vocab)
     assert learned["exact"] > rules["exact"]
     assert learned["negation_scope_exact"] >= rules["negation_scope_exact"] >= 0.85
     assert learned["price_exact"] >= rules["price_exact"]
+
+
+def test_one_encoder_pass_gives_the_sentence_vector_and_the_words_states(embedding_model):
+    from shopguide import embedding
+
+    texts = ["red cotton t-shirt for women", "stainless steel water bottle under $30"]
+    vectors, states = embedding.encode_words([t.split() for t in texts])
+    np.testing.assert_allclose((vectors * embedding.encode(texts)).sum(axis=1), 1.0, atol=1e-4)
+    assert [s.shape for s in states] == [(5, 384), (6, 384)]
+    assert all(np.abs(s).sum(axis=1).min() > 0 for s in states)  # every word has a state
