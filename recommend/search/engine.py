@@ -29,7 +29,7 @@ from recommend.experiments.knobs import Knobs, knobs_for
 from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
 from recommend.search import lexicon, personal, rerank, retrieval
-from recommend.search.parser import ParsedQuery, Slot, parse
+from recommend.search.parser import ParsedQuery, Slot, parse, words_vector
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
 from shopguide import embedding
 from shopguide.after_response import after_response
@@ -68,8 +68,8 @@ class QueryContext:
         return embedding.vector_literal(self.vector)
 
     @classmethod
-    def of(cls, text: str) -> QueryContext:
-        vector, version = retrieval.query_vector_and_version(text or "products")
+    def of(cls, text: str, *, known_vector: Any = None) -> QueryContext:
+        vector, version = retrieval.query_vector_and_version(text or "products", known=known_vector if text else None)
         idf = retrieval.query_idf(text, version) if text and settings.SEARCH_KEYWORD_IDF else {}
         return cls(
             text,
@@ -352,7 +352,7 @@ def search(
     parsed = parse(q, vocabulary, merchandising.synonyms(now))
     constraints = build_constraints(parsed, filters, vocabulary)
     text = parsed.search_text
-    context = QueryContext.of(text)
+    context = QueryContext.of(text, known_vector=words_vector(parsed))  # one encoder pass for plain queries
     rule_context = merch_rules.RuleContext(
         merch_rules.SEARCH,
         query=merch_rules.query_key(parsed.corrected or parsed.raw),

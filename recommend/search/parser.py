@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -451,11 +452,37 @@ NEGATION_AFFIXES = re.compile(r"^(?:non-?)|(?:-?free)$", re.I)
 
 @functools.lru_cache(maxsize=8192)
 def _learned_tags(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | None, ...]) -> tuple[str, ...]:
+    return _tag_words(words, marks)[0]
+
+
+def _tag_words(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | None, ...]) -> tuple[tuple[str, ...], Any]:
+    """The words' tags and the sentence vector of ``" ".join(words)``, from one encoder pass."""
     tagger = tagger_module.shipped()
     if tagger is None or not words:
-        return ()
-    _, states = embedding.encode_words([list(words)])
-    return tuple(tagger.tag(tagger_module.features(states[0], list(words), list(marks))))
+        return (), None
+    vectors, states = embedding.encode_words([list(words)])
+    tags = tuple(tagger.tag(tagger_module.features(states[0], list(words), list(marks))))
+    with _vectors_lock:
+        _learned_tags_vectors[words] = vectors[0]
+        while len(_learned_tags_vectors) > _VECTORS_KEPT:
+            del _learned_tags_vectors[next(iter(_learned_tags_vectors))]
+    return tags, vectors[0]
+
+
+# The sentence vectors of the last texts tagged (bounded, oldest out first): a search whose words are exactly the
+# message's reads its query vector from the tagger's pass instead of encoding the same words again.
+_learned_tags_vectors: dict[tuple[str, ...], Any] = {}
+_vectors_lock = threading.Lock()
+_VECTORS_KEPT = 256
+
+
+def words_vector(parsed: ParsedQuery) -> Any:
+    """The vector of ``parsed.search_text`` from the tagger's encoder pass, when that text is the message's words
+    (most plain queries), else None."""
+    words = tuple(w.text for w in tagger_module.words_of(parsed.raw))
+    if " ".join(parsed.search_text.casefold().split()) != " ".join(" ".join(words).casefold().split()):
+        return None
+    return _learned_tags_vectors.get(words)
 
 
 def _trimmed(raw: str, start: int, end: int, others: list[Slot]) -> tuple[int, int]:

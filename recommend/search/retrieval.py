@@ -51,8 +51,9 @@ def query_vector(text: str) -> np.ndarray:
     return _encode(normalised, key)
 
 
-def query_vector_and_version(text: str) -> tuple[np.ndarray, str]:
-    """``query_vector(text)`` and ``vocabulary.catalog_version()``, both from one cache round trip."""
+def query_vector_and_version(text: str, *, known: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+    """``query_vector(text)`` and ``vocabulary.catalog_version()``, both from one cache round trip. ``known``: the
+    text's vector from an encoder pass already made (the understanding step's), cached instead of encoding."""
     from recommend.search.vocabulary import VERSION_KEY, catalog_version
 
     normalised = " ".join(text.casefold().split())
@@ -63,16 +64,25 @@ def query_vector_and_version(text: str) -> tuple[np.ndarray, str]:
         return query_vector(text), catalog_version()
     version = str(cached.get(VERSION_KEY) or "0")
     vector = cached.get(key)
-    return (np.frombuffer(vector, dtype=np.float32) if vector is not None else _encode(normalised, key)), version
+    if vector is not None:
+        return np.frombuffer(vector, dtype=np.float32), version
+    if known is not None:
+        _remember(key, known)
+        return np.asarray(known, dtype=np.float32), version
+    return _encode(normalised, key), version
 
 
 def _encode(normalised: str, key: str) -> np.ndarray:
     vector = embedding.encode([normalised])[0]
+    _remember(key, vector)
+    return vector
+
+
+def _remember(key: str, vector: np.ndarray) -> None:
     try:
-        cache.set(key, vector.astype(np.float32).tobytes(), timeout=QUERY_VECTOR_TTL)
+        cache.set(key, np.asarray(vector, dtype=np.float32).tobytes(), timeout=QUERY_VECTOR_TTL)
     except Exception:
         logger.debug("query vector not cached: cache unavailable")
-    return vector
 
 
 EXACT_SCAN_ROWS = 5_000  # below this many filtered rows, scanning them all beats walking the graph

@@ -92,3 +92,18 @@ def test_cheap_shows_the_cheaper_half_first(catalog):
     at_or_below = sum(1 for p in prices if p <= median)
     assert len(prices) >= 5 and all(p <= median for p in prices[:at_or_below])
     assert result.parsed.price_hint == "cheap"
+
+
+def test_a_plain_query_is_encoded_once(catalog, monkeypatch):
+    """The understanding step's encoder pass also gives the query vector when the words are the search text."""
+    from shopguide import embedding
+
+    calls = []
+    real_encode, real_words = embedding.encode, embedding.encode_words
+    monkeypatch.setattr(
+        embedding, "encode", lambda texts, **kw: calls.append(("encode", texts)) or real_encode(texts, **kw)
+    )
+    monkeypatch.setattr(embedding, "encode_words", lambda s, **kw: calls.append(("words", s)) or real_words(s, **kw))
+    result = search(q="waterproof trail boots nobody searched before", log=False)
+    assert result.hits
+    assert [kind for kind, _ in calls] == ["words"]  # one pass: no second encode of the same words
