@@ -10,6 +10,8 @@ departments), after unknown words have been corrected against that same vocabula
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import re
 import threading
 import unicodedata
@@ -18,12 +20,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
 from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon
 from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary, norm_phrase
 from recommend.understanding import tagger as tagger_module
 from shopguide import embedding
+
+logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"\$?\d+(?:[.,/]\d+)*(?:x\d+(?:\.\d+)?)*[a-z\"]*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
 NUM = r"(\d+(?:\.\d{1,2})?)"
@@ -437,6 +442,8 @@ def parse_rules(
     return parsed
 
 
+TAGS_TTL = 7 * 24 * 3600  # as query vectors
+
 # The learned tagger's types, as slot types.
 LEARNED_SLOTS = {"color": "color", "material": "material", "department": "department", "UoM": "uom",
                  "quantity": "quantity", "price": "price", "creator": "brand"}  # fmt: skip
@@ -452,7 +459,23 @@ NEGATION_AFFIXES = re.compile(r"^(?:non-?)|(?:-?free)$", re.I)
 
 @functools.lru_cache(maxsize=8192)
 def _learned_tags(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | None, ...]) -> tuple[str, ...]:
-    return _tag_words(words, marks)[0]
+    """The words' tags: from this process, else from the shared cache (as query vectors are), else computed."""
+    key = (
+        "qtags:"
+        + hashlib.sha256(f"{embedding.model_name()}|{tagger_module.digest()}|{words!r}|{marks!r}".encode()).hexdigest()
+    )
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: compute, and serve anyway
+        cached = None
+    if cached is not None:
+        return tuple(cached.split(" ")) if cached else ()
+    tags = _tag_words(words, marks)[0]
+    try:
+        cache.set(key, " ".join(tags), timeout=TAGS_TTL)
+    except Exception:
+        logger.debug("tags not cached: cache unavailable")
+    return tags
 
 
 def _tag_words(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | None, ...]) -> tuple[tuple[str, ...], Any]:

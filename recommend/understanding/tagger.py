@@ -17,6 +17,7 @@ The weights are produced by ``manage.py train_understanding`` and shipped beside
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import re
@@ -219,6 +220,12 @@ def spans(tags: list[str]) -> list[tuple[str, int, int]]:
 def shipped() -> Tagger | None:
     """The trained tagger shipped with the code, or None when it has not been trained."""
     return Tagger.from_bytes(WEIGHTS.read_bytes()) if WEIGHTS.is_file() else None
+
+
+@functools.cache
+def digest() -> str:
+    """Names the shipped weights (cached tags are only reused with the weights that made them)."""
+    return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:16] if WEIGHTS.is_file() else "none"
 
 
 def report() -> dict:

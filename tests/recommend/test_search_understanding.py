@@ -4,6 +4,7 @@ Each test failed on the rule-only understanding it replaces."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -104,6 +105,10 @@ def test_a_plain_query_is_encoded_once(catalog, monkeypatch):
         embedding, "encode", lambda texts, **kw: calls.append(("encode", texts)) or real_encode(texts, **kw)
     )
     monkeypatch.setattr(embedding, "encode_words", lambda s, **kw: calls.append(("words", s)) or real_words(s, **kw))
-    result = search(q="waterproof trail boots nobody searched before", log=False)
+    fresh = str(uuid.uuid4().int % 900_000 + 100_000)  # a model number no earlier run left in the shared cache
+    result = search(q=f"waterproof trail boots {fresh}", log=False)
     assert result.hits
     assert [kind for kind, _ in calls] == ["words"]  # one pass: no second encode of the same words
+    calls.clear()
+    search(q=f"waterproof trail boots {fresh}", log=False)
+    assert calls == []  # again: the tags and the vector are remembered
