@@ -55,14 +55,19 @@ SEARCH_CATALOG = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def search_catalog(db, embedding_model):
-    services.product_upsert_many(items=SEARCH_CATALOG, embed=False)
+def load_search_products(items: list[P]) -> None:
+    """Upsert and embed ``items``, then make search read the catalog they leave."""
+    services.product_upsert_many(items=items, embed=False)
     services.product_embed()
     # The upsert bumps the catalog version on commit, which a rolled-back test never reaches: bump it here, or
     # the vocabulary another test's catalog left in the (shared, persistent) Redis under that version is used.
     services.catalog_version_bump()
     vocabulary.reset()
+
+
+@pytest.fixture
+def search_catalog(db, embedding_model):
+    load_search_products(SEARCH_CATALOG)
     yield
     vocabulary.reset()
 

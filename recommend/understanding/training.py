@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from catalog import demo
 from recommend.search import lexicon
 from recommend.search.evaluation import read_conll
 from recommend.search.parser import parse_rules
@@ -158,8 +159,6 @@ def cross_validate(
 def demo_vocabularies() -> tuple[Vocabulary, Vocab]:
     """The demo shop's vocabulary, from the demo catalog's definitions (no database needed): the parser's
     (for the rule features) and the generator's."""
-    from catalog import demo  # the demo's definitions only, when training for the shipped weights
-
     parser_vocab = base_vocabulary()
     product_types, colors, materials = set(), set(), set()
     for top in demo.TOP_CATEGORIES:

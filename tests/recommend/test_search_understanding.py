@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from catalog import services
 from catalog.services import ProductInput as P
 from recommend.search import vocabulary
 from recommend.search.engine import search
+from shopguide import embedding
+from tests.conftest import load_search_products
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,7 @@ EXTRA = [
 
 @pytest.fixture
 def catalog(search_catalog):
-    services.product_upsert_many(items=EXTRA, embed=False)
-    services.product_embed()
-    services.catalog_version_bump()
-    vocabulary.reset()
+    load_search_products(EXTRA)
     yield
     vocabulary.reset()
 
@@ -97,8 +95,6 @@ def test_cheap_shows_the_cheaper_half_first(catalog):
 
 def test_a_plain_query_is_encoded_once(catalog, monkeypatch):
     """The understanding step's encoder pass also gives the query vector when the words are the search text."""
-    from shopguide import embedding
-
     calls = []
     real_encode, real_words = embedding.encode, embedding.encode_words
     monkeypatch.setattr(

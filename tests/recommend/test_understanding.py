@@ -10,6 +10,7 @@ import pytest
 
 from recommend.search.parser import parse, parse_rules
 from recommend.understanding import evaluation, tagger, training
+from shopguide import embedding
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +95,6 @@ def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_set(vocab)
 
 
 def test_one_encoder_pass_gives_the_sentence_vector_and_the_words_states(embedding_model):
-    from shopguide import embedding
-
     texts = ["red cotton t-shirt for women", "stainless steel water bottle under $30"]
     vectors, states = embedding.encode_words([t.split() for t in texts])
     np.testing.assert_allclose((vectors * embedding.encode(texts)).sum(axis=1), 1.0, atol=1e-4)

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from assistant.dialogue import act_name
 from recommend.search import vocabulary
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         try:
             results = {}
             for path, learned in (("learned", True), ("rules", False)):
-                with self.settings_learned(learned):
+                with override_settings(UNDERSTANDING_LEARNED=learned):
                     results[path] = evaluation.evaluate(
                         cases,
                         demo_vocabulary,
@@ -50,9 +51,3 @@ class Command(BaseCommand):
         self.stdout.write(f"act confusions (learned): {results['learned']['act_confusions']}")
         if as_json:
             self.stdout.write(json.dumps({k: {m: v[m] for m in metrics} for k, v in results.items()}))
-
-    @staticmethod
-    def settings_learned(learned: bool):
-        from django.test.utils import override_settings
-
-        return override_settings(UNDERSTANDING_LEARNED=learned)
