@@ -8,4 +8,7 @@ class AssistantConfig(AppConfig):
     verbose_name = "Shopping assistant"
 
     def ready(self) -> None:
-        from assistant import receivers  # noqa: F401  (connects the shopper_merging receiver)
+        from assistant import intents, receivers  # noqa: F401  (receivers connects the shopper_merging receiver)
+        from recommend.understanding import acts
+
+        acts.register(intents.act_of_vector)  # search reads each message's dialogue act from the intent head

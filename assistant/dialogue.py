@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +41,7 @@ from catalog.models import Product
 from profiles.models import Shopper
 from recommend.recs import engine as recs
 from recommend.search.engine import SearchFilters, SearchResult, search
-from recommend.search.parser import ParsedQuery, parse
+from recommend.search.parser import ParsedQuery, message_vector, parse
 from recommend.search.retrieval import query_vector
 from recommend.search.vocabulary import get_vocabulary, singular
 from recommend.understanding import refinement
@@ -151,7 +151,12 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     shown = _products_by_ids(state.get("shown", []))
     language = other_language(turn.text, get_vocabulary())
     if language is not None:
-        return _other_language(language), state
+        proposal = llm.propose(turn.text, knows=_catalog_knows)  # None without an LLM, or when it does not validate
+        if proposal is None or proposal.language.casefold() == "en":
+            return _other_language(language), state
+        reply = _proposed(turn, state, shown, proposal, confidence=None)
+        reply.text = f"(I read your message as “{proposal.english}”.) {reply.text}"
+        return reply, state
 
     pending = state.pop("pending", None)
     if pending and state.get("search"):
@@ -171,6 +176,9 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
         return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
     confidence = float(prediction.confidence)
     if act == UNSURE:
+        proposal = llm.propose(turn.text, knows=_catalog_knows)  # None without an LLM, or when it does not validate
+        if proposal is not None:
+            return _proposed(turn, state, shown, proposal, confidence=confidence), state
         return _clarify(turn, shown, confidence), state
     if act == Intent.PRODUCT_SEARCH:
         return _new_search(turn, state, confidence), state
@@ -190,6 +198,35 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
 REFINE, SIMILAR, HANDOFF, UNSURE = "refine", "similar", "handoff", "unsure"
 
 
+def _proposed(
+    turn: TurnInput, state: dict[str, Any], shown: list[Product], proposal: llm.Proposal, *, confidence: float | None
+) -> Reply:
+    """The reply to a message the learned models could not read, as the LLM's validated reading says
+    (``llm.propose``): its search, or the English message routed by the act it names."""
+    english = replace(turn, text=proposal.english)
+    if proposal.act == Intent.PRODUCT_SEARCH:
+        return _new_search(replace(turn, text=proposal.search), state, confidence)
+    if proposal.act == Intent.PRODUCT_QUESTION:
+        return _product_question(english, state, shown, confidence)
+    if proposal.act == Intent.COMPARISON:
+        return _comparison(english, state, shown, confidence)
+    if proposal.act == Intent.CUSTOMER_SERVICE:
+        reading = intents.classify(proposal.english)
+        if reading.intent != Intent.CUSTOMER_SERVICE or reading.category == ServiceCategory.CONTACT:
+            return _handoff(english, state, category=ServiceCategory.CONTACT, confidence=confidence)
+        return _customer_service(english, reading.category, confidence)
+    if proposal.act == Intent.CHIT_CHAT:
+        return _chit_chat(english, confidence)
+    return _out_of_scope(confidence)
+
+
+def _catalog_knows(word: str) -> bool:
+    """Whether the shop's vocabulary holds a word (its titles, categories, brands, values, and the parser's own
+    words): what an LLM's proposed search may be made of."""
+    known = get_vocabulary().known_words
+    return word in known or singular(word) in known
+
+
 def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str, intents.IntentPrediction | None]:
     """What a message does, given the conversation: REFINE the last search, ask for items SIMILAR to a product
     on screen, HANDOFF to a person, or an intent of the learned classifier (UNSURE when it is not sure and the
@@ -200,8 +237,8 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
         return SIMILAR, None
     if HUMAN_RE.search(text):
         return HANDOFF, None
-    prediction = intents.classify(text)
     parsed = parse(text, get_vocabulary())
+    prediction = intents.classify(text, vector=message_vector(parsed))  # the understanding step's encoder pass
     # A confident comparison, service matter or product question is not a change to the search, whatever the
     # refinement head says of it ("compare the first two" also speaks of what is shown).
     asks_something_else = not prediction.unsure and prediction.intent in (
@@ -575,7 +612,7 @@ def _resolve(text: str, shown: list[Product], *, limit: int) -> list[Product]:
     return list(references.resolve_products(text, shown=shown, limit=limit))
 
 
-def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
+def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float | None) -> Reply:
 
     product = None
     if _ordinal_product(turn.text, shown) is not None or turn.page_product is None:
@@ -603,7 +640,7 @@ def _product_question(turn: TurnInput, state: dict[str, Any], shown: list[Produc
     )
 
 
-def _comparison(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float) -> Reply:
+def _comparison(turn: TurnInput, state: dict[str, Any], shown: list[Product], confidence: float | None) -> Reply:
 
     products = _resolve(turn.text, shown, limit=MAX_COMPARED)
     focus = _products_by_ids([state["focus"]]) if state.get("focus") else []
@@ -655,7 +692,7 @@ def _citation(citation: Any) -> dict[str, Any]:
 # --- Customer service ------------------------------------------------------------------------------------
 
 
-def _customer_service(turn: TurnInput, category: str, confidence: float) -> Reply:
+def _customer_service(turn: TurnInput, category: str, confidence: float | None) -> Reply:
 
     match = faq.faq_best(turn.text, category=category)
     parts: list[str] = []
@@ -741,7 +778,7 @@ def _clarify(turn: TurnInput, shown: list[Product], confidence: float) -> Reply:
     )
 
 
-def _chit_chat(turn: TurnInput, confidence: float) -> Reply:
+def _chit_chat(turn: TurnInput, confidence: float | None) -> Reply:
     if THANKS_RE.search(turn.text):
         text = "You're welcome! Anything else I can find for you?"
     elif BYE_RE.search(turn.text):
@@ -763,7 +800,7 @@ def _other_language(language: str) -> Reply:
     )
 
 
-def _out_of_scope(confidence: float) -> Reply:
+def _out_of_scope(confidence: float | None) -> Reply:
     return Reply(
         Intent.OUT_OF_SCOPE,
         "Sorry, I can't help with that. I can help with shopping: finding products, comparing them, "

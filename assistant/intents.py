@@ -30,6 +30,8 @@ import numpy as np
 from django.db import transaction
 
 from assistant.models import Intent, IntentClassifier, IntentExample, ServiceCategory
+from recommend.search.retrieval import query_vector
+from recommend.understanding import acts
 from shopguide import blas, embedding
 
 logger = logging.getLogger(__name__)
@@ -383,6 +385,17 @@ def reset_cache() -> None:
 
 def current_head() -> Head:
     """The newest stored head (re-checked at most every RECHECK_SECONDS), or one fitted on the shipped file."""
+    head = _newest_head(fit=True)
+    assert head is not None  # with fit=True there always is one
+    return head
+
+
+def loaded_head() -> Head | None:
+    """``current_head()``, or None rather than fitting the fallback head here (a minute's work)."""
+    return _newest_head(fit=False)
+
+
+def _newest_head(*, fit: bool) -> Head | None:
     now = time.monotonic()
     head = _state["head"]
     if head is not None and now - _state["checked"] < RECHECK_SECONDS:
@@ -396,6 +409,8 @@ def current_head() -> Head:
     if head is not None and newest == _state["id"]:
         _state["checked"] = now
         return head
+    if newest is None and head is None and not fit:
+        return None
     with _lock:
         if newest is not None:
             blob = IntentClassifier.objects.values_list("blob", flat=True).get(pk=newest)
@@ -414,14 +429,25 @@ def _fallback_head(model: str) -> Head:
     return head
 
 
-def classify(text: str) -> IntentPrediction:
-    """The intent (and service category) of one shopper message."""
+def classify(text: str, *, vector: np.ndarray | None = None) -> IntentPrediction:
+    """The intent (and service category) of one shopper message. ``vector``: its sentence vector, when the
+    understanding step's encoder pass already gave it (``parser.message_vector``)."""
     head = current_head()
     if not text.strip():
         return IntentPrediction(intent=Intent.CHIT_CHAT.value, category="", confidence=0.0, unsure=True)
-    from recommend.search.retrieval import query_vector
+    if vector is None:
+        vector = query_vector(text)
+    return head.predict(np.asarray(vector, dtype=np.float32)[None, :])[0]
 
-    return head.predict(query_vector(text)[None, :])[0]
+
+def act_of_vector(vector: np.ndarray) -> acts.Act | None:
+    """The dialogue act of a message from its sentence vector (what search reads: ``recommend.understanding.acts``);
+    None before any head is trained or loaded (a search never waits for the fallback head's fit)."""
+    head = loaded_head()
+    if head is None:
+        return None
+    prediction = head.predict(np.asarray(vector, dtype=np.float32)[None, :])[0]
+    return acts.Act(prediction.intent, prediction.confidence, prediction.unsure)
 
 
 def classify_many(texts: list[str], *, batch_size: int | None = None) -> list[IntentPrediction]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from assistant import text as T
+from recommend.search import lexicon
 
 if TYPE_CHECKING:
     from catalog.models import Product
@@ -204,6 +205,8 @@ def _word_match(word: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _score(content: list[str], product: Product, *, allow_generic: bool) -> tuple[int, int] | None:
+    if _other_colour(content, product):
+        return None  # "the black Alpine" is not the brown one: the variant named, or the catalog's
     words = _product_words(product)
     distinctive = sum(_word_match(w, words.distinctive) for w in content)
     matched = sum(_word_match(w, words.all) for w in content)
@@ -212,6 +215,16 @@ def _score(content: list[str], product: Product, *, allow_generic: bool) -> tupl
     if allow_generic and matched == len(content):
         return 0, matched
     return None
+
+
+COLOUR_WORDS = frozenset(w for name in lexicon.COLORS for w in T.words(name)) - frozenset(lexicon.AMBIGUOUS_COLORS)
+
+
+def _other_colour(content: list[str], product: Product) -> bool:
+    """Whether the words name a colour and the product lists colours, none of them that one."""
+    named = {w for w in content if w in COLOUR_WORDS}
+    listed = {w for value in T.value_items((product.attributes or {}).get("color") or []) for w in T.words(value)}
+    return bool(named and listed and not named & listed)
 
 
 def _content(segment: str) -> list[str]:

@@ -85,6 +85,16 @@ def fresh_popular_searches():
 
 
 @pytest.fixture(autouse=True)
+def no_open_after_response_queue():
+    """A test client's streaming response that is never read never finishes its request, leaving that request's
+    after-response queue open in this thread: a later direct ``search(log=True)`` would queue its log there."""
+    from shopguide import after_response
+
+    after_response._pending.set(None)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fresh_ranking_knobs():
     """The ranking knobs are snapshotted per process; a test's rolled-back experiment must not leak into the next."""
     from recommend.experiments import knobs

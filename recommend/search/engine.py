@@ -29,8 +29,9 @@ from recommend.experiments.knobs import Knobs, knobs_for
 from recommend.merchandising import rules as merch_rules
 from recommend.merchandising import state as merch_state
 from recommend.search import lexicon, personal, rerank, retrieval
-from recommend.search.parser import ParsedQuery, Slot, parse, words_vector
+from recommend.search.parser import ParsedQuery, Slot, message_vector, parse, words_vector
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
+from recommend.understanding import acts
 from shopguide import embedding
 from shopguide.after_response import after_response
 
@@ -353,6 +354,7 @@ def search(
     constraints = build_constraints(parsed, filters, vocabulary)
     text = parsed.search_text
     context = QueryContext.of(text, known_vector=words_vector(parsed))  # one encoder pass for plain queries
+    parsed.intent = _act(parsed)
     rule_context = merch_rules.RuleContext(
         merch_rules.SEARCH,
         query=merch_rules.query_key(parsed.corrected or parsed.raw),
@@ -364,12 +366,15 @@ def search(
 
     fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context, knobs.fusion_weights)
     relaxed: list[Constraint] = []
+    asked = constraints
     # Nothing matches everything asked: drop one constraint at a time, least essential first.
     while not fused and any(_relaxable(c) for c in constraints):
         victim = _blocking_constraint(constraints, hidden)
         constraints = [c for c in constraints if c is not victim]
         relaxed.append(victim)
         fused, dense, keyword = _retrieve(text, _where(constraints + hidden), context, knobs.fusion_weights)
+    if not fused:  # nothing even without them: the words matched nothing, say so with what was asked
+        constraints, relaxed = asked, []
     ranker = rerank.learned() if settings.SEARCH_RERANK and text else None
     ranking: dict[int, Any] = {}  # the re-ranker's feature row per product, for the reasons
     facet_rows: dict[int, selectors.FacetRow] | None = None  # fetched with the features, for the facets
@@ -423,6 +428,13 @@ def search(
     if log:  # once the response is out: the shopper does not wait for the INSERT (shopguide/after_response.py)
         after_response(_log, result, shopper_id=shopper_id, session_key=session_key, surface=surface)
     return result
+
+
+def _act(parsed: ParsedQuery) -> str:
+    """The message's dialogue act (for the log and the API), from the sentence vector of its words."""
+    vector = message_vector(parsed)
+    act = acts.of_vector(vector) if vector is not None else None
+    return act.name if act is not None else ""
 
 
 def _category_keys(parsed: ParsedQuery, filters: SearchFilters, vocabulary: Vocabulary) -> tuple[str, ...]:
@@ -493,6 +505,11 @@ def _retrieve(
     scores: dict[int, float] = {}
     dense = {pk: (rank, similarity) for rank, (pk, similarity) in enumerate(dense_rows, start=1)}
     keyword = {pk: rank for rank, (pk, _) in enumerate(keyword_rows, start=1)}
+    if text:
+        # A product no closer than made-up words get to some product, and without the query's words, is not a
+        # match: filler. (A browse, without words, lists everything.) The others keep their ranks.
+        floor = retrieval.meaning_floor(context.version)
+        dense = {pk: hit for pk, hit in dense.items() if hit[1] >= floor or pk in keyword}
     for pk, (rank, _) in dense.items():
         scores[pk] = scores.get(pk, 0.0) + weights["dense"] / (RRF_K + rank)
     for pk, rank in keyword.items():

@@ -53,13 +53,17 @@ def without_leading_for(spans: set[tuple[str, int, int]], tokens: list[str]) -> 
 
 
 def predicted_spans(tokens: list[str], vocabulary: Vocabulary) -> set[tuple[str, int, int]]:
-    text = " ".join(tokens)
+    return slot_spans(parse(" ".join(tokens), vocabulary).slots, tokens)
+
+
+def slot_spans(slots: list, tokens: list[str]) -> set[tuple[str, int, int]]:
+    """Slots over ``" ".join(tokens)`` as QueryNER (type, first token, last token + 1) spans."""
     offsets, position = [], 0
     for token in tokens:
         offsets.append((position, position + len(token)))
         position += len(token) + 1
     spans = set()
-    for slot in parse(text, vocabulary).slots:
+    for slot in slots:
         kind = QUERYNER_TYPES.get(slot.type)
         if kind is None:
             continue

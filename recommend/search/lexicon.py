@@ -98,10 +98,7 @@ STOPWORDS = set(
 
 QUESTION_STARTS = {"does", "do", "is", "are", "can", "will", "how", "what", "which", "who", "why", "where",
                    "when", "should", "could", "would", "did", "has", "have"}  # fmt: skip
-COMPARISON_WORDS = {"compare", "comparison", "vs", "versus", "difference", "differences", "better"}
 SERVICE_WORDS = {"order", "orders", "refund", "refunds", "return", "returns", "delivery", "deliver", "shipping",
                  "ship", "shipped", "track", "tracking", "invoice", "receipt", "payment", "pay", "charged",
                  "account", "password", "login", "cancel", "cancellation", "newsletter", "unsubscribe",
                  "subscription", "complaint", "agent", "human", "customer service", "support", "address"}  # fmt: skip
-CHITCHAT = {"hi", "hello", "hey", "thanks", "thank you", "thx", "bye", "goodbye", "good morning",
-            "good evening", "how are you", "who are you", "what's up", "whats up"}  # fmt: skip

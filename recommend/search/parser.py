@@ -1,5 +1,6 @@
-"""Query understanding: a shopper's words to intent, slots with their spans, price and rating bounds,
-negations, typo corrections and the remaining free text. Pure Python over a Vocabulary; ~1 ms a query.
+"""Query understanding: a shopper's words to slots with their spans, price and rating bounds, negations, typo
+corrections and the remaining free text: patterns and the catalog vocabulary, then the learned tagger
+(``recommend.understanding``). The dialogue act comes from the learned intent head (``understanding.acts``).
 
 Order of work: patterns that need the raw text (prices, ratings, sizes with units, quantities) claim
 their character spans first; then the remaining tokens are matched greedily, longest phrase first,
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from recommend.merchandising.synonyms import Alternative, SynonymSet
-from recommend.search import lexicon
+from recommend.search import lexicon, retrieval
 from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary, norm_phrase
 from recommend.understanding import tagger as tagger_module
 from shopguide import embedding
@@ -105,7 +106,7 @@ class Correction:
 @dataclass
 class ParsedQuery:
     raw: str
-    intent: str = "product_search"
+    intent: str = ""  # the dialogue act (``recommend.understanding.acts``), set by search; "" until then
     slots: list[Slot] = field(default_factory=list)
     price_min: Decimal | None = None
     price_max: Decimal | None = None
@@ -438,7 +439,6 @@ def parse_rules(
     )
     if synonyms:
         _expand(parsed, tokens, synonyms, expansions, longest, removed)
-    parsed.intent = classify_intent(raw, parsed)
     return parsed
 
 
@@ -450,9 +450,11 @@ LEARNED_SLOTS = {"color": "color", "material": "material", "department": "depart
 # Word-list types the tagger must confirm: a rule slot of these types the tagger does not see is dropped
 # ("cream" in "ice cream sandwich", "natural" in "natural deodorant").
 CONFIRMED_BY_TAGGER = ("color", "material", "uom", "quantity")
-# Types the tagger may add where the rules saw nothing (evidence only unless the vocabulary knows the words). Not
-# colours: in 5-fold cross-validation on the QueryNER train split, colours the tagger alone saw cost more precision
-# than they gave recall (colour F1 0.733 with them, 0.756 without; BENCHMARKS.md "Understanding").
+# Types the tagger may add where the rules saw nothing (evidence only unless the vocabulary knows the words). Any
+# other type (colours) only when the vocabulary names the words so: the rules propose an ambiguous colour ("orange",
+# "tan", "clear") only in context, the tagger reads it from the sentence. In 5-fold cross-validation on the QueryNER
+# train split that took colour F1 from 0.763 to 0.778; adding every colour the tagger saw cost more precision than
+# it gave recall (BENCHMARKS.md "Understanding, second pass").
 ADDED_BY_TAGGER = ("material", "department", "uom", "quantity", "brand", "category")
 NEGATION_AFFIXES = re.compile(r"^(?:non-?)|(?:-?free)$", re.I)
 
@@ -485,6 +487,7 @@ def _tag_words(words: tuple[str, ...], marks: tuple[tagger_module.RuleMark | Non
         return (), None
     vectors, states = embedding.encode_words([list(words)])
     tags = tuple(tagger.tag(tagger_module.features(states[0], list(words), list(marks))))
+    retrieval.remember_query_vector(" ".join(words), vectors[0])  # the act and the search read it, any process
     with _vectors_lock:
         _learned_tags_vectors[words] = vectors[0]
         while len(_learned_tags_vectors) > _VECTORS_KEPT:
@@ -499,13 +502,37 @@ _vectors_lock = threading.Lock()
 _VECTORS_KEPT = 256
 
 
-def words_vector(parsed: ParsedQuery) -> Any:
-    """The vector of ``parsed.search_text`` from the tagger's encoder pass, when that text is the message's words
-    (most plain queries), else None."""
-    words = tuple(w.text for w in tagger_module.words_of(parsed.raw))
-    if " ".join(parsed.search_text.casefold().split()) != " ".join(" ".join(words).casefold().split()):
+def _words(parsed: ParsedQuery) -> tuple[str, ...]:
+    return tuple(w.text for w in tagger_module.words_of(parsed.raw))
+
+
+def is_plain(parsed: ParsedQuery) -> bool:
+    """Whether the search text is the message's words (most queries: nothing excluded, no price taken out)."""
+    return _same_text(parsed.search_text, " ".join(_words(parsed)))
+
+
+def message_vector(parsed: ParsedQuery) -> Any:
+    """The sentence vector of the message as typed (what the intent head reads: "?" and "!" count). From the
+    tagger's encoder pass when the message is its words (no edge punctuation), else the shared cache, else encoded.
+    None for an empty message."""
+    if not parsed.raw.strip():
         return None
-    return _learned_tags_vectors.get(words)
+    words = _words(parsed)
+    if _same_text(" ".join(words), parsed.raw):
+        vector = _learned_tags_vectors.get(words)
+        if vector is not None:
+            return vector
+    return retrieval.query_vector(parsed.raw)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def words_vector(parsed: ParsedQuery) -> Any:
+    """The vector of ``parsed.search_text`` from the tagger's encoder pass in this process, when that text is the
+    message's words (most plain queries), else None."""
+    return _learned_tags_vectors.get(_words(parsed)) if is_plain(parsed) else None
 
 
 def _trimmed(raw: str, start: int, end: int, others: list[Slot]) -> tuple[int, int]:
@@ -572,6 +599,9 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         return
     slots = list(parsed.slots)
     confirmed: set[int] = set()  # ids of rule slots the tagger agreed with
+    # A slot the vocabulary read through a typo it corrected ("blak" → black) stands without the tagger: the tagger
+    # sees the misspelt word, which it cannot know.
+    confirmed.update(id(s) for s in slots if any(c.start < s.end and s.start < c.end for c in parsed.corrections))
     for kind, i, j in tagger_module.spans(list(tags)):
         negated = kind.startswith("not_")
         if negated and not (_cue_before(raw, words[i].start) or NEGATION_AFFIXES.search(words[i].text)):
@@ -624,7 +654,9 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
             confirmed.add(id(new))
             continue
         same = [s for s in overlapping if s.type == slot_type]
-        other = [s for s in overlapping if s.type != slot_type and s.type not in CONFIRMED_BY_TAGGER]
+        other = [
+            s for s in overlapping if s.type != slot_type and (s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed)
+        ]
         if other and not negated:
             continue  # the catalog names these words as something else (a category, a brand): keep that
         if negated and (same or other):
@@ -644,7 +676,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
             value, hard = norm_phrase(raw[start:end]), True  # an exclusion rules out what the words say
         else:
             value, hard = norm_phrase(raw[start:end]), False
-        if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER):
+        known = entry is not None and entry[0] == slot_type  # the vocabulary names these words so
+        if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER and not known):
             continue
         for s in same:
             slots.remove(s)
@@ -750,23 +783,3 @@ def _colour_in_context(value: object, tokens: list[_Token], i: int, n: int, voca
     after = tokens[i + n].norm if i + n < len(tokens) else ""
     before = tokens[i - 1].norm if i > 0 else ""
     return after in {"color", "colored", "colour", "coloured", "tone"} or before in {"in", "color", "colour"}
-
-
-def classify_intent(raw: str, parsed: ParsedQuery) -> str:
-    """A rule-based first cut; the assistant issue replaces it with a classifier on the embeddings."""
-    words = [t.norm for t in tokenize(raw)]
-    text = " ".join(words)
-    if not words:
-        return "out_of_scope"
-    product_slots = [s for s in parsed.slots if s.type in ("category", "brand") and s.hard]
-    if any(w in lexicon.COMPARISON_WORDS for w in words):
-        return "comparison"
-    if any(p in text for p in lexicon.SERVICE_WORDS if " " in p) or (
-        any(w in lexicon.SERVICE_WORDS for w in words) and not product_slots
-    ):
-        return "customer_service"
-    if text in lexicon.CHITCHAT or (len(words) <= 4 and words[0] in {"hi", "hello", "hey", "thanks", "thank", "bye"}):
-        return "chit_chat"
-    if words[0] in lexicon.QUESTION_STARTS or raw.strip().endswith("?"):
-        return "product_question"
-    return "product_search"

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import logging
+import random
 import re
 import threading
 from collections.abc import Iterator
@@ -76,6 +77,11 @@ def _encode(normalised: str, key: str) -> np.ndarray:
     vector = embedding.encode([normalised])[0]
     _remember(key, vector)
     return vector
+
+
+def remember_query_vector(text: str, vector: np.ndarray) -> None:
+    """Keep ``text``'s vector, encoded elsewhere (the understanding step's pass), for ``query_vector``."""
+    _remember(query_vector_key(text), vector)
 
 
 def _remember(key: str, vector: np.ndarray) -> None:
@@ -177,6 +183,68 @@ def _estimated_rows(qs) -> float:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return float(plan[0]["Plan"]["Plan Rows"])
+
+
+# --- A floor on meaning: how close a product must be to a query to be found by meaning alone.
+#
+# Made-up words ("vobeku tisa") still land near some product: the encoder splits them into sub-words that occur
+# in product titles, and on a 10,000-product catalog their nearest product sits at cosine 0.37 (median) to 0.48.
+# A product no closer to the query than that is not a match by meaning; it can still be found by its words. The
+# floor is measured on the catalog itself, per catalog version: the NULL_QUANTILE quantile of the nearest-product
+# similarity of NULL_QUERIES made-up queries, so a made-up query finds something by meaning about
+# 1 - NULL_QUANTILE of the time. (On the Crowdflower dev catalog real queries' nearest product sits at 0.60 or more
+# for 95 % of them; 1.2 % of the relevant products the dense list found lay under the floor and not in the keyword
+# list: BENCHMARKS.md "A floor on meaning".)
+NULL_QUERIES = 64
+NULL_QUANTILE = 0.95
+NULL_SEED = 20261207
+MEANING_FLOOR_KEY = "search:meaning-floor:{model}:{version}"
+_floors: dict[tuple[str, str], float] = {}
+_floors_lock = threading.Lock()
+
+
+def null_queries(count: int = NULL_QUERIES, seed: int = NULL_SEED) -> list[str]:
+    """Made-up queries of one to three pronounceable non-words ("vobeku tisa"), the same for every catalog."""
+    rng = random.Random(seed)
+    consonants, vowels = "bcdfghjklmnprstvwz", "aeiou"
+
+    def word() -> str:
+        return "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(rng.randint(2, 4)))
+
+    return [" ".join(word() for _ in range(rng.randint(1, 3))) for _ in range(count)]
+
+
+@functools.cache
+def _null_vectors(model: str) -> np.ndarray:
+    return embedding.encode(null_queries())
+
+
+def meaning_floor(version: str) -> float:
+    """The least cosine similarity at which a product is found by meaning, for this catalog version (from this
+    process, else the shared cache, else measured: NULL_QUERIES nearest-neighbour lookups)."""
+    model = embedding.model_name()
+    floor = _floors.get((model, version))
+    if floor is not None:
+        return floor
+    key = MEANING_FLOOR_KEY.format(model=model, version=version)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: measure, and serve anyway
+        cached = None
+    if cached is None:
+        nearest = [
+            rows[0][1] if rows else 0.0 for rows in (dense_candidates(v, where=Q(), k=1) for v in _null_vectors(model))
+        ]
+        cached = float(np.quantile(nearest, NULL_QUANTILE)) if nearest else 0.0
+        try:
+            cache.set(key, cached, timeout=QUERY_VECTOR_TTL)
+        except Exception:
+            logger.debug("meaning floor not cached: cache unavailable")
+    with _floors_lock:
+        if len(_floors) > 64:
+            _floors.clear()
+        _floors[(model, version)] = float(cached)
+    return float(cached)
 
 
 def tsquery_text(text: str) -> str:
@@ -293,6 +361,8 @@ def reset_caches() -> None:
         _df_cache.clear()
         _lengths_cache.clear()
         _catalog_size.clear()
+    with _floors_lock:
+        _floors.clear()
 
 
 def average_lengths(version: str) -> tuple[float, float]:

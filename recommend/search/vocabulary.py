@@ -125,7 +125,12 @@ class Vocabulary:
         return tuple(sorted(family.get(entry[1].casefold(), [entry[0]])))
 
     def finish(self) -> Vocabulary:
-        words = {w for phrase in self.phrases for w in phrase.split() if w.isalpha() and len(w) >= 4}
+        # A typo is corrected into a word the catalog uses: its names (categories, brands, values) and the words of
+        # its product titles ("refrigirator" → "refrigerator" on a shop whose titles say so).
+        words = {
+            w for w in (*(w for phrase in self.phrases for w in phrase.split()), *self.known_words)
+            if w.isalpha() and len(w) >= 4
+        }  # fmt: skip
         self.correctable = sorted(words)
         self.by_initial = {}
         for word in self.correctable:
@@ -206,7 +211,10 @@ def catalog_vocabulary(*, title_words: Iterable[str] = ()) -> Vocabulary:
 # --- Process-wide holder, refreshed when the catalog version in the cache moves.
 
 VERSION_KEY = "catalog:version"  # bumped by catalog.services on every catalog write
-VOCAB_KEY = "search:vocabulary:{version}"
+# The pickled vocabulary's shape: bumped when ``finish`` or the fields change, so a deploy never reads a vocabulary
+# an older release built (2: typos are corrected into title words too).
+VOCAB_FORMAT = 2
+VOCAB_KEY = f"search:vocabulary:{VOCAB_FORMAT}:{{version}}"
 CHECK_EVERY = 5.0
 
 _lock = threading.Lock()

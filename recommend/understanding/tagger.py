@@ -2,7 +2,9 @@
 a size, a quantity, a brand or the product type — a small head on the shipped encoder's word states.
 
 Each word (a whitespace-separated piece of the text) is described by
-  * its state in the encoder's last layer (the mean of its sub-words), from the same pass as the query vector;
+  * its state in the encoder's last layer (the mean of its sub-words), from the same pass as the query vector,
+    and its two neighbours' states (where a span begins and ends: +0.008 micro-F1, +0.03 colour F1 in 5-fold
+    cross-validation on the QueryNER train split);
   * what the catalog vocabulary and the patterns say of it and of its neighbours (the rule parser's slot type,
     B/I, negated), so the catalog's own words are known without being learned, and the head decides when to
     believe them ("cream" in "ice cream", "stainless steel" as one material);
@@ -88,7 +90,7 @@ def marks_for(slots: list, words: list[Word]) -> list[RuleMark | None]:
 
 
 def features(states: np.ndarray, words: list[str], marks: list[RuleMark | None]) -> np.ndarray:
-    """One row per word: encoder state, rule marks of the word and its two neighbours, shape."""
+    """One row per word: encoder states of the word and its two neighbours, rule marks of the same, shape."""
     n = len(words)
     rules = np.zeros((n + 2, _RULE_WIDTH), dtype=np.float32)  # padded: row 0 and n+1 are "no word"
     for i, mark in enumerate(marks):
@@ -111,7 +113,9 @@ def features(states: np.ndarray, words: list[str], marks: list[RuleMark | None])
             lowered in PREMIUM,
             1.0,
         )
-    return np.hstack([states.astype(np.float32), rules[1:-1], rules[:-2], rules[2:], shape])
+    padded = np.zeros((n + 2, states.shape[1]), dtype=np.float32)  # the neighbours' states; zeros past the ends
+    padded[1:-1] = states
+    return np.hstack([states.astype(np.float32), padded[:-2], padded[2:], rules[1:-1], rules[:-2], rules[2:], shape])
 
 
 @dataclass

@@ -16,8 +16,8 @@ import numpy as np
 
 from catalog import demo
 from recommend.search import lexicon
-from recommend.search.evaluation import read_conll
-from recommend.search.parser import parse_rules
+from recommend.search.evaluation import read_conll, slot_spans, without_leading_for
+from recommend.search.parser import merge_learned, parse_rules
 from recommend.search.vocabulary import Vocabulary, base_vocabulary
 from recommend.understanding import generate, refinement
 from recommend.understanding.generate import Vocab
@@ -116,10 +116,55 @@ def fit(
 
 def span_scores(gold: list[list[str]], predicted: list[list[str]], kinds: Iterable[str]) -> dict:
     kinds = tuple(kinds)
+    return set_scores(
+        [{s for s in spans(g) if s[0] in kinds} for g in gold],
+        [{s for s in spans(p) if s[0] in kinds} for p in predicted],
+        kinds,
+    )
+
+
+def folds(n: int, k: int, seed: int = SEED) -> list[list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]
+
+
+def cross_validate(
+    xs: list[np.ndarray], tags: list[list[str]], *, alpha: float, k: int, kinds: Iterable[str], scored: list[bool]
+) -> tuple[dict, dict[int, list[str]]]:
+    """k-fold figures over the examples marked ``scored`` (the others are always in training), and each scored
+    example's out-of-fold tags."""
+    predicted: dict[int, list[str]] = {}
+    for held in folds(len(xs), k):
+        held_set = set(held)
+        train = [i for i in range(len(xs)) if i not in held_set]
+        tagger = fit([xs[i] for i in train], [tags[i] for i in train], alpha=alpha)
+        for i in held:
+            if scored[i]:
+                predicted[i] = tagger.tag(xs[i])
+    order = sorted(predicted)
+    return span_scores([tags[i] for i in order], [predicted[i] for i in order], kinds), predicted
+
+
+def structured_request_scores(
+    examples: list[Example], predicted: dict[int, list[str]], vocabulary: Vocabulary, kinds: Iterable[str]
+) -> dict:
+    """What the whole understanding step (rules, then ``merge_learned`` with the out-of-fold tags) scores on the
+    examples with predictions, spans as ``evaluate_query_parser`` scores them (department without a leading "for")."""
+    kinds = tuple(kinds)
+    gold, made = [], []
+    for i, tags in sorted(predicted.items()):
+        words = examples[i].words
+        parsed = parse_rules(" ".join(words), vocabulary)
+        merge_learned(parsed, vocabulary, tags=tuple(tags))
+        gold.append(without_leading_for({s for s in spans(examples[i].tags) if s[0] in kinds}, words))
+        made.append(without_leading_for({s for s in slot_spans(parsed.slots, words) if s[0] in kinds}, words))
+    return set_scores(gold, made, kinds)
+
+
+def set_scores(gold: list[set], predicted: list[set], kinds: tuple[str, ...]) -> dict:
     tp, fp, fn = Counter(), Counter(), Counter()
-    for g, p in zip(gold, predicted, strict=True):
-        gs = {s for s in spans(g) if s[0] in kinds}
-        ps = {s for s in spans(p) if s[0] in kinds}
+    for gs, ps in zip(gold, predicted, strict=True):
         for s in gs & ps:
             tp[s[0]] += 1
         for s in ps - gs:
@@ -132,28 +177,6 @@ def span_scores(gold: list[list[str]], predicted: list[list[str]], kinds: Iterab
 
     per_type = {k: {"f1": f1(tp[k], fp[k], fn[k]), "support": tp[k] + fn[k]} for k in kinds}
     return {"micro_f1": f1(sum(tp.values()), sum(fp.values()), sum(fn.values())), "per_type": per_type}
-
-
-def folds(n: int, k: int, seed: int = SEED) -> list[list[int]]:
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    return [order[i::k] for i in range(k)]
-
-
-def cross_validate(
-    xs: list[np.ndarray], tags: list[list[str]], *, alpha: float, k: int, kinds: Iterable[str], scored: list[bool]
-) -> dict:
-    """k-fold figures over the examples marked ``scored`` (the others are always in training)."""
-    predicted: dict[int, list[str]] = {}
-    for held in folds(len(xs), k):
-        held_set = set(held)
-        train = [i for i in range(len(xs)) if i not in held_set]
-        tagger = fit([xs[i] for i in train], [tags[i] for i in train], alpha=alpha)
-        for i in held:
-            if scored[i]:
-                predicted[i] = tagger.tag(xs[i])
-    order = sorted(predicted)
-    return span_scores([tags[i] for i in order], [predicted[i] for i in order], kinds)
 
 
 def demo_vocabularies() -> tuple[Vocabulary, Vocab]:

@@ -140,7 +140,7 @@ def test_chit_chat_and_out_of_scope(search_catalog, alice):
 def test_unsure_asks_instead_of_guessing(search_catalog, alice, monkeypatch):
     from assistant import intents
 
-    def fake_classify(text: str) -> intents.IntentPrediction:
+    def fake_classify(text: str, **_) -> intents.IntentPrediction:
         return intents.IntentPrediction(intent=Intent.PRODUCT_SEARCH, category="", confidence=0.31, unsure=True)
 
     monkeypatch.setattr(intents, "classify", fake_classify)
@@ -154,7 +154,7 @@ def test_unsure_asks_instead_of_guessing(search_catalog, alice, monkeypatch):
 def test_unsure_but_naming_a_category_the_shop_carries_searches(search_catalog, alice, monkeypatch):
     from assistant import intents
 
-    def fake_classify(text: str) -> intents.IntentPrediction:
+    def fake_classify(text: str, **_) -> intents.IntentPrediction:
         return intents.IntentPrediction(intent=Intent.OUT_OF_SCOPE, category="", confidence=0.3, unsure=True)
 
     monkeypatch.setattr(intents, "classify", fake_classify)

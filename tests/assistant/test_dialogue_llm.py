@@ -1,5 +1,7 @@
 """The optional LLM in a whole turn: the reworded reply is what the shopper gets and what is stored, it is
-asked after the turn's transaction (no lock held during the call), and a reworded fact is refused."""
+asked after the turn's transaction (no lock held during the call), and a reworded fact is refused. When the
+learned models cannot read a message (another language, an unsure intent), the LLM's structured reading is used
+only when it validates against the catalog vocabulary."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from django.db import connection
 
 from assistant.models import Message
 from catalog.models import Product
-from tests.assistant.conftest import client_for, say
+from tests.assistant.conftest import client_for, say, titles
 from tests.assistant.test_llm import fake_llm as _fake_llm_server
 
 # The fake OpenAI-compatible server of test_llm.py, as a fixture of this module too.
@@ -51,3 +53,49 @@ def test_a_rewording_that_invents_a_fact_is_refused(search_catalog, alice, fake_
     turn = say(client_for(alice), "is this waterproof?", product_id=boots.pk)
     assert "$45" not in turn["reply"] and turn["reply"].startswith("Yes")
     assert Message.objects.filter(role=Message.Role.ASSISTANT).latest("id").text == turn["reply"]
+
+
+SPANISH = "busco zapatillas de correr negras"
+
+
+def test_a_message_in_another_language_is_searched_as_the_llm_reads_it(search_catalog, alice, fake_llm):
+    fake_llm.proposal = {
+        "language": "es", "act": "product_search", "english": "I am looking for black running shoes",
+        "search": "black running shoes",
+    }  # fmt: skip
+    turn = say(client_for(alice), SPANISH)
+    assert turn["reply"].startswith("(I read your message as “I am looking for black running shoes”.)")
+    assert titles(turn)[0] == "Velocity Men's Running Shoes"  # the black one
+    [asked] = [r for r in fake_llm.requests if "response_format" in r]
+    assert asked["response_format"]["type"] == "json_schema" and asked["messages"][-1]["content"] == SPANISH
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [
+        {"language": "es", "act": "product_search", "english": "rocket fuel", "search": "rocket fuel"},  # not sold
+        {"language": "es", "act": "product_search", "english": "shoes", "search": "running shoes under 40"},  # 40?
+        {"language": "es", "act": "buy_everything", "english": "shoes", "search": "shoes"},  # no such act
+        "this is not JSON",
+    ],
+)
+def test_an_llm_reading_that_does_not_validate_is_not_used(search_catalog, alice, fake_llm, proposal):
+    fake_llm.proposal = proposal
+    turn = say(client_for(alice), SPANISH)
+    assert "Spanish" in turn["reply"] and "English" in turn["reply"]  # the honest answer without the LLM
+    assert not turn["products"]
+
+
+def test_an_unsure_message_follows_the_llms_reading(search_catalog, alice, fake_llm):
+    fake_llm.proposal = {
+        "language": "en", "act": "customer_service", "english": "Where is my parcel? It has not arrived.",
+        "search": "",
+    }  # fmt: skip
+    turn = say(client_for(alice), "asdf qwerty zxcv")  # the learned head is unsure of it (test_dialogue.py)
+    assert turn["intent"] == "customer_service"
+    assert "not sure" not in turn["reply"]
+
+
+def test_without_an_llm_unsure_still_asks(search_catalog, alice):
+    turn = say(client_for(alice), "asdf qwerty zxcv")
+    assert turn["intent"] == "unsure"

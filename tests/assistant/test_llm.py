@@ -23,6 +23,7 @@ class FakeLLM:
 
     def __init__(self) -> None:
         self.reply = ""
+        self.proposal: dict | str | None = None  # the reply to a request for JSON (``llm.propose``), when set
         self.status = 200
         self.delay = 0.0
         self.requests: list[dict] = []
@@ -40,8 +41,11 @@ def fake_llm(settings):
             fake.headers.append(dict(self.headers))
             if fake.delay:
                 time.sleep(fake.delay)
+            content = fake.reply
+            if "response_format" in body and fake.proposal is not None:
+                content = fake.proposal if isinstance(fake.proposal, str) else json.dumps(fake.proposal)
             payload = json.dumps(
-                {"choices": [{"index": 0, "message": {"role": "assistant", "content": fake.reply}}]}
+                {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
                 if fake.status == 200
                 else {"error": {"message": "boom"}}
             ).encode()

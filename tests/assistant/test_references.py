@@ -3,10 +3,14 @@ through the search engine when nothing shown matches, and "A vs B" / "A or B" / 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from assistant.references import resolve_products
+from catalog.services import ProductInput as P
 from tests.assistant import grounded_shop
+from tests.conftest import load_search_products
 
 
 @pytest.fixture
@@ -83,3 +87,17 @@ def test_property_words_are_not_names(shown):
 
 def test_limit(shown):
     assert len(resolve_products("all of them", shown=shown, limit=2)) == 2
+
+
+def test_a_colour_named_picks_that_variant(shop, shown):
+    """The brown Alpine boots are on screen; the shopper names the black ones (a variant not shown)."""
+    load_search_products(
+        [P(sku="G-BOOT-BLK", title="Alpine Women's Waterproof Hiking Boots", category_path="Shoes > Hiking Boots",
+           brand="Trailcraft", price=Decimal("120.00"), rating=Decimal("4.5"), review_count=40, stock=3,
+           attributes={"color": "black", "material": "suede", "gender": "women", "features": ["waterproof"]},
+           description="Waterproof suede hiking boots, in black.")]
+    )  # fmt: skip
+    assert skus(resolve_products("the black Alpine boots", shown=shown)) == ["G-BOOT-BLK"]
+    assert skus(resolve_products("compare the black Alpine with the Scree", shown=shown)) == ["G-BOOT-BLK", "G-TRAIL"]
+    assert skus(resolve_products("the brown Alpine boots", shown=shown)) == ["G-BOOT"]
+    assert skus(resolve_products("the Alpine boots", shown=shown)) == ["G-BOOT"]  # no colour named: the one shown

@@ -26,7 +26,6 @@ def slots(parsed, kind=None):
 def test_the_design_card_query(vocab):
     query = "comfortable stylish women's running shoes under $80, not leather"
     parsed = parse(query, vocab)
-    assert parsed.intent == "product_search"
     assert parsed.price_max == Decimal("80") and parsed.price_min is None
     assert ("department", "women", "women's", False) in slots(parsed)
     assert ("material", "leather", "leather", True) in slots(parsed)
@@ -101,21 +100,6 @@ def test_sizes_units_and_quantities(vocab):
 def test_ambiguous_colour_needs_context(vocab):
     assert slots(parse("ice cream scoop", vocab), "color") == []
     assert slots(parse("sweater in cream", vocab), "color") == [("color", "cream", "cream", False)]
-
-
-@pytest.mark.parametrize(
-    ("query", "intent"),
-    [
-        ("does this jacket come in blue?", "product_question"),
-        ("compare the x200 vs the x300", "comparison"),
-        ("where is my order", "customer_service"),
-        ("I want a refund", "customer_service"),
-        ("hello", "chit_chat"),
-        ("waterproof hiking boots", "product_search"),
-    ],
-)
-def test_intent(vocab, query, intent):
-    assert parse(query, vocab).intent == intent
 
 
 def test_unicode_and_hostile_input_do_not_break_parsing(vocab):

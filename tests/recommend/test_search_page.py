@@ -137,6 +137,16 @@ def test_nothing_at_all_shows_a_friendly_empty_state_with_popular_searches(clien
     assert popular == [("running%20shoes", "running shoes"), ("cast%20iron%20skillet", "cast iron skillet")]
 
 
+def test_nonsense_gets_the_empty_state_not_filler(client, search_catalog):
+    for _ in range(3):
+        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, session_key=uuid.uuid4().hex)
+    html = page(client, q="vorplex zindu under $50")
+    assert skus(html) == []
+    assert "Nothing found for <q>vorplex zindu under $50</q>." in html
+    assert "No exact match" not in html  # nothing claims the price was what failed
+    assert re.findall(r'<a class="chip" href="/search\?q=([^"]+)">', html) == ["running%20shoes"]
+
+
 def test_empty_query_prompts_and_offers_popular_searches(client, search_catalog):
     for _ in range(3):  # three visitors: popular searches are never one person's
         SearchLog.objects.create(
@@ -161,8 +171,9 @@ def test_htmx_request_gets_only_the_results_region(client, search_catalog):
 
 
 def test_category_and_brand_facets_filter_live(client, search_catalog):
-    html = page(client, q="black")  # black things, or things with no colour: shoes, headphones, a skillet
-    assert {"B2", "R3", "H1", "K1"} <= set(skus(html))
+    html = page(client, q="black")  # black things, or things with no colour close to "black": shoes, headphones
+    assert {"B2", "R3", "H1"} <= set(skus(html))
+    assert "K1" not in skus(html)  # a skillet is nothing like "black" by its words or its meaning
 
     link = re.search(r'id="facet-category-electronics"[^>]*href="([^"]+)" hx-get="([^"]+)"', html)
     assert link and link.group(1) == link.group(2)

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from assistant import intents
 from catalog.services import ProductInput as P
+from recommend.models import SearchLog
 from recommend.search import vocabulary
 from recommend.search.engine import search
 from shopguide import embedding
@@ -95,6 +97,7 @@ def test_cheap_shows_the_cheaper_half_first(catalog):
 
 def test_a_plain_query_is_encoded_once(catalog, monkeypatch):
     """The understanding step's encoder pass also gives the query vector when the words are the search text."""
+    search(q="boots", log=False)  # this catalog's floor on meaning measured (once per catalog version)
     calls = []
     real_encode, real_words = embedding.encode, embedding.encode_words
     monkeypatch.setattr(
@@ -108,3 +111,52 @@ def test_a_plain_query_is_encoded_once(catalog, monkeypatch):
     calls.clear()
     search(q=f"waterproof trail boots {fresh}", log=False)
     assert calls == []  # again: the tags and the vector are remembered
+
+
+@pytest.mark.parametrize("query", ["vorplex zindu", "kabuvo", "trembolax under $50"])
+def test_nonsense_finds_nothing_rather_than_weak_matches(catalog, query):
+    """Made-up words land near some product by sub-words; no closer than that is not a match: an honest empty
+    page, and no relaxation that claims the price was what failed."""
+    result = search(q=query, log=False)
+    assert result.hits == [] and result.total == 0
+    assert not result.relaxed
+
+
+def test_the_floor_keeps_every_real_match(catalog):
+    result = search(q="waterproof hiking boots for women", log=False)
+    assert {"B1", "B2"} <= set(skus(result))
+    assert search(q="garden clogs", log=False).hits[0].product.sku == "G1"  # by meaning, one word in the title
+
+
+def test_a_typo_of_a_title_word_is_corrected(catalog):
+    # "hardshell" is only a title word (no category, brand or value says it): still what the typo meant.
+    result = search(q="hardshel headphones case", log=False)
+    assert result.parsed.corrected == "hardshell headphones case"
+    assert skus(result)[0] == "C1"
+
+
+@pytest.mark.parametrize(
+    ("query", "act"),
+    [
+        ("does this jacket come in blue?", "product_question"),
+        ("compare the x200 vs the x300", "comparison"),
+        ("where is my order", "customer_service"),
+        ("I want a refund", "customer_service"),
+        ("hello", "chit_chat"),
+        ("waterproof hiking boots", "product_search"),
+        ("hiking boots, nothing made of leather", "product_search"),
+    ],
+)
+def test_search_reads_the_learned_dialogue_act(catalog, query, act):
+    """The act in the log and the API comes from the learned intent head (no word-list classifier in the parser)."""
+    intents.current_head()  # loaded (here: fitted on the shipped examples), as the assistant's first message does
+    result = search(q=query, log=True)
+    assert result.parsed.intent == act
+    assert SearchLog.objects.get(query=query).intent == act
+
+
+def test_search_never_waits_for_an_intent_head(catalog, monkeypatch):
+    """Before any head is trained or loaded, the act is unknown: a search does not fit one (a minute's work)."""
+    monkeypatch.setattr(intents, "_newest_head", lambda *, fit: None if not fit else pytest.fail("fitted"))
+    result = search(q="waterproof hiking boots", log=False)
+    assert result.hits and result.parsed.intent == ""
