@@ -152,7 +152,7 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     language = other_language(turn.text, get_vocabulary())
     if language is not None:
         proposal = llm.propose(turn.text, knows=_catalog_knows)  # None without an LLM, or when it does not validate
-        if proposal is None or proposal.language.casefold() == "en":
+        if proposal is None:
             return _other_language(language), state
         reply = _proposed(turn, state, shown, proposal, confidence=None)
         reply.text = f"(I read your message as “{proposal.english}”.) {reply.text}"

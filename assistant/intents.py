@@ -20,6 +20,7 @@ import functools
 import hashlib
 import io
 import logging
+import random
 import threading
 import time
 from collections import Counter
@@ -183,6 +184,68 @@ def intent_examples_load(*, path: Path = SHIPPED_FILE) -> dict[str, int]:
         # A merchandiser may already have the same row: theirs stays, the shipped copy is skipped.
         created = IntentExample.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
     return {"file": len(rows), "created": len(created), "deleted": len(stale), "unchanged": len(rows) - len(new)}
+
+
+# --- Examples from public train splits (``load_intent_examples --dataset DIR``), stored as rows of source DATASET:
+# a merchandiser's retrain keeps them. Nothing of them ships with the code.
+DATASET_PER_INTENT = 20  # utterances kept per dataset intent (seeded): the shipped examples keep their weight
+DATASET_SEED = 20261207
+# CLINC150 intents a shop's assistant must not learn as "out of scope": in a shop, ordering and shopping lists are
+# shopping, and the meta domain ("yes", "no", "cancel", "repeat") answers the assistant's own questions.
+CLINC_NOT_OUT_OF_SCOPE = frozenset(("order", "order_status", "shopping_list", "shopping_list_update"))
+CLINC_SKIPPED_DOMAINS = frozenset(("meta",))
+
+
+def dataset_examples(
+    folder: Path, *, domains: dict[str, list[str]], per_intent: int = DATASET_PER_INTENT, seed: int = DATASET_SEED
+) -> list[tuple[str, str, str]]:
+    """(text, intent, category) rows from a train split laid out like ``shared/data/nlu/train``: Bitext lines are
+    customer service with their category; CLINC150 ``oos`` lines and lines of non-shopping domains are out of
+    scope, its small-talk domain chit-chat. ``per_intent`` lines per dataset intent (all of ``oos``)."""
+    rng = random.Random(seed)
+    by_intent: dict[tuple[str, str, str], list[str]] = {}
+    with (folder / "bitext.tsv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["category"] in ServiceCategory.values and row["text"].strip():
+                key = (row["intent"], Intent.CUSTOMER_SERVICE.value, row["category"])
+                by_intent.setdefault(key, []).append(row["text"].strip())
+    domain_of = {intent: domain for domain, names in domains.items() for intent in names}
+    with (folder / "clinc150.tsv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            name, text = row["intent"], row["text"].strip()
+            domain = domain_of.get(name)
+            if not text or name in CLINC_NOT_OUT_OF_SCOPE or domain in CLINC_SKIPPED_DOMAINS:
+                continue
+            if name != "oos" and domain is None:
+                continue
+            label = Intent.CHIT_CHAT.value if domain == "small_talk" else Intent.OUT_OF_SCOPE.value
+            by_intent.setdefault((name, label, ""), []).append(text)
+    rows = []
+    for (name, intent, category), texts in sorted(by_intent.items()):
+        texts = sorted(set(texts))
+        kept = texts if name == "oos" else rng.sample(texts, min(per_intent, len(texts)))
+        rows.extend((t[:500], intent, category) for t in kept)
+    return rows
+
+
+def dataset_examples_load(rows: list[tuple[str, str, str]]) -> dict[str, int]:
+    """Make the DATASET rows of IntentExample equal ``rows`` (shipped and merchandisers' rows are left alone)."""
+    wanted = set(rows)
+    with transaction.atomic():
+        existing = {
+            (t, i, c): pk
+            for pk, t, i, c in IntentExample.objects.filter(source=IntentExample.Source.DATASET).values_list(
+                "pk", "text", "intent", "category"
+            )
+        }
+        stale = [pk for key, pk in existing.items() if key not in wanted]
+        IntentExample.objects.filter(pk__in=stale).delete()
+        new = [
+            IntentExample(text=t, intent=i, category=c, source=IntentExample.Source.DATASET)
+            for t, i, c in sorted(wanted - existing.keys())
+        ]
+        created = IntentExample.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    return {"rows": len(wanted), "created": len(created), "deleted": len(stale)}
 
 
 def _training_rows() -> list[tuple[str, str, str]]:

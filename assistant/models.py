@@ -41,6 +41,7 @@ class IntentExample(models.Model):
     class Source(models.TextChoices):
         SHIPPED = "shipped"
         MERCHANDISER = "merchandiser"
+        DATASET = "dataset"  # from a public dataset's train split (``load_intent_examples --dataset``)
 
     text = models.CharField(max_length=500)
     intent = models.CharField(max_length=32, choices=Intent.choices)
