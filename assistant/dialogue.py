@@ -140,6 +140,7 @@ class TurnInput:
     page_product: Product | None = None
     transcript: str = ""  # the conversation so far, for a support ticket
     conversation_id: Any = None
+    reading: llm.Proposal | None = None  # the LLM's validated reading (``llm_reading``), asked before the turn
 
 
 # --- The turn ----------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
     shown = _products_by_ids(state.get("shown", []))
     language = other_language(turn.text, get_vocabulary())
     if language is not None:
-        proposal = llm.propose(turn.text, knows=_catalog_knows)  # None without an LLM, or when it does not validate
+        proposal = turn.reading  # None without an LLM, or when its reading did not validate
         if proposal is None:
             return _other_language(language), state
         reply = _proposed(turn, state, shown, proposal, confidence=None)
@@ -176,9 +177,8 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
         return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
     confidence = float(prediction.confidence)
     if act == UNSURE:
-        proposal = llm.propose(turn.text, knows=_catalog_knows)  # None without an LLM, or when it does not validate
-        if proposal is not None:
-            return _proposed(turn, state, shown, proposal, confidence=confidence), state
+        if turn.reading is not None:  # the LLM's validated reading
+            return _proposed(turn, state, shown, turn.reading, confidence=confidence), state
         return _clarify(turn, shown, confidence), state
     if act == Intent.PRODUCT_SEARCH:
         return _new_search(turn, state, confidence), state
@@ -196,6 +196,17 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
 
 
 REFINE, SIMILAR, HANDOFF, UNSURE = "refine", "similar", "handoff", "unsure"
+
+
+def llm_reading(text: str) -> llm.Proposal | None:
+    """The configured LLM's validated reading of a message the learned models cannot read (another language, or
+    an unsure intent head), else None; called before the turn's transaction (a network call). Without an LLM,
+    nothing is asked."""
+    if not llm.enabled() or not text.strip():
+        return None
+    if other_language(text, get_vocabulary()) is None and not intents.classify(text).unsure:
+        return None
+    return llm.propose(text, knows=_catalog_knows)
 
 
 def _proposed(

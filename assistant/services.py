@@ -87,6 +87,9 @@ def message_post(
     """
     started = time.perf_counter()
     text = " ".join(text.split())
+    # The optional LLM's reading of a message the learned models cannot read: asked before the transaction, so
+    # a network call (up to LLM_TIMEOUT) never holds the conversation's lock.
+    reading = dialogue.llm_reading(text)
     with transaction.atomic():
         if conversation_id is None:
             conversation = Conversation.objects.create(shopper=shopper)
@@ -107,6 +110,7 @@ def message_post(
             page_product=page_product,
             transcript=_transcript(conversation, text) if conversation_id is not None else f"Shopper: {text}",
             conversation_id=conversation.pk,
+            reading=reading,
         )
         asked = Message.objects.create(
             conversation=conversation, role=Message.Role.SHOPPER, text=text, product=page_product

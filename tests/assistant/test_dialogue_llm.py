@@ -99,3 +99,20 @@ def test_an_unsure_message_follows_the_llms_reading(search_catalog, alice, fake_
 def test_without_an_llm_unsure_still_asks(search_catalog, alice):
     turn = say(client_for(alice), "asdf qwerty zxcv")
     assert turn["intent"] == "unsure"
+
+
+def test_the_llm_reading_is_asked_outside_the_turns_transaction(search_catalog, alice, fake_llm, monkeypatch):
+    from assistant import llm
+
+    depth_during_call: list[int] = []
+    real = llm.propose
+
+    def watched(text, **kwargs):
+        depth_during_call.append(len(connection.atomic_blocks))  # the test's own block is 1
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(llm, "propose", watched)
+    fake_llm.proposal = {"language": "es", "act": "chit_chat", "english": "hello", "search": ""}
+    turn = say(client_for(alice), SPANISH)
+    assert depth_during_call == [1]
+    assert turn["intent"] == "chit_chat" and turn["reply"].startswith("(I read your message as “hello”.)")
