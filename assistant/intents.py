@@ -168,22 +168,26 @@ def shipped_examples(path: Path = SHIPPED_FILE) -> list[tuple[str, str, str]]:
 def intent_examples_load(*, path: Path = SHIPPED_FILE) -> dict[str, int]:
     """Make the shipped rows of IntentExample equal the file (merchandisers' rows are left alone)."""
     rows = set(shipped_examples(path))
+    created, deleted, new = _make_source_equal(IntentExample.Source.SHIPPED, rows)
+    return {"file": len(rows), "created": created, "deleted": deleted, "unchanged": len(rows) - new}
+
+
+def _make_source_equal(source: str, rows: set[tuple[str, str, str]]) -> tuple[int, int, int]:
+    """Make the IntentExample rows of ``source`` equal ``rows``; the other sources' rows are left alone.
+    (created, deleted, rows that were not there yet)."""
     with transaction.atomic():
         existing = {
             (t, i, c): pk
-            for pk, t, i, c in IntentExample.objects.filter(source=IntentExample.Source.SHIPPED).values_list(
+            for pk, t, i, c in IntentExample.objects.filter(source=source).values_list(
                 "pk", "text", "intent", "category"
             )
         }
         stale = [pk for key, pk in existing.items() if key not in rows]
         IntentExample.objects.filter(pk__in=stale).delete()
-        new = [
-            IntentExample(text=t, intent=i, category=c, source=IntentExample.Source.SHIPPED)
-            for t, i, c in sorted(rows - existing.keys())
-        ]
-        # A merchandiser may already have the same row: theirs stays, the shipped copy is skipped.
+        new = [IntentExample(text=t, intent=i, category=c, source=source) for t, i, c in sorted(rows - existing.keys())]
+        # Another source may already have the same row: that one stays, this copy is skipped.
         created = IntentExample.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    return {"file": len(rows), "created": len(created), "deleted": len(stale), "unchanged": len(rows) - len(new)}
+    return len(created), len(stale), len(new)
 
 
 # --- Examples from public train splits (``load_intent_examples --dataset DIR``), stored as rows of source DATASET:
@@ -231,21 +235,8 @@ def dataset_examples(
 def dataset_examples_load(rows: list[tuple[str, str, str]]) -> dict[str, int]:
     """Make the DATASET rows of IntentExample equal ``rows`` (shipped and merchandisers' rows are left alone)."""
     wanted = set(rows)
-    with transaction.atomic():
-        existing = {
-            (t, i, c): pk
-            for pk, t, i, c in IntentExample.objects.filter(source=IntentExample.Source.DATASET).values_list(
-                "pk", "text", "intent", "category"
-            )
-        }
-        stale = [pk for key, pk in existing.items() if key not in wanted]
-        IntentExample.objects.filter(pk__in=stale).delete()
-        new = [
-            IntentExample(text=t, intent=i, category=c, source=IntentExample.Source.DATASET)
-            for t, i, c in sorted(wanted - existing.keys())
-        ]
-        created = IntentExample.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
-    return {"rows": len(wanted), "created": len(created), "deleted": len(stale)}
+    created, deleted, _ = _make_source_equal(IntentExample.Source.DATASET, wanted)
+    return {"rows": len(wanted), "created": created, "deleted": deleted}
 
 
 def _training_rows() -> list[tuple[str, str, str]]:
