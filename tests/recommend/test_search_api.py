@@ -9,6 +9,7 @@ from django.core.management import call_command
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from assistant import intents
 from catalog.apis import ProductOutput
 from recommend.apis import SearchOutput, _search_payload, search_representation
 from recommend.models import SearchLog
@@ -30,6 +31,7 @@ def skus(payload: dict) -> list[str]:
 
 
 def test_design_card_query_returns_only_b1_with_what_was_understood_and_why(api, search_catalog):
+    intents.current_head()  # the dialogue act comes from the learned intent head: loaded, as the assistant loads it
     response = api.get("/api/v1/search", {"q": DESIGN_QUERY})
     body = response.json()
 
