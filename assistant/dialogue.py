@@ -41,7 +41,7 @@ from catalog.models import Product
 from profiles.models import Shopper
 from recommend.recs import engine as recs
 from recommend.search.engine import SearchFilters, SearchResult, search
-from recommend.search.parser import ParsedQuery, message_vector, parse
+from recommend.search.parser import GENERIC_WORDS, ParsedQuery, Slot, message_vector, parse
 from recommend.search.retrieval import query_vector
 from recommend.search.vocabulary import get_vocabulary, singular
 from recommend.understanding import refinement
@@ -88,11 +88,9 @@ CHEAPER_RE = re.compile(
     r"(?:cheaper|less\s+expensive|more\s+affordable|lower\s+price[ds]?)(?:\s+ones?|\s+options?)?(?:\s+please)?)\s*[.!?]?\s*$",
     re.I,
 )
-# Words a refinement may carry besides what it refines: "only in blue", "what about red ones?".
-FILLER = {
-    "only", "just", "ones", "one", "instead", "what", "about", "how", "them", "those", "color", "colour",
-    "size", "maybe", "rather", "prefer", "also", "too", "but", "options", "version", "versions",
-}  # fmt: skip
+QUESTION_START_RE = re.compile(
+    r"^\s*(?:is|are|does|do|did|can|could|will|would|should|how|what|which|why|where|when|who|has|have)\b", re.I
+)
 FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 # "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
@@ -249,6 +247,13 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
     if HUMAN_RE.search(text):
         return HANDOFF, None
     parsed = parse(text, get_vocabulary())
+    if (
+        has_search
+        and not QUESTION_START_RE.match(text)
+        and not _names_a_kind(parsed)
+        and _is_refinement_by_rules(parsed)
+    ):
+        return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
     prediction = intents.classify(text, vector=message_vector(parsed))  # the understanding step's encoder pass
     # A confident comparison, service matter or product question is not a change to the search, whatever the
     # refinement head says of it ("compare the first two" also speaks of what is shown).
@@ -257,6 +262,12 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
     )  # fmt: skip
     if has_search and not asks_something_else and is_refinement(text, parsed):
         return REFINE, None
+    if prediction.intent != Intent.PRODUCT_SEARCH and _only_catalog_words(text, parsed):
+        # "laptop", "red wool scarf under 40": a request made only of what the shop carries is a search, whatever
+        # the head makes of so few words.
+        return Intent.PRODUCT_SEARCH, intents.IntentPrediction(
+            Intent.PRODUCT_SEARCH.value, "", prediction.confidence, False
+        )
     if prediction.intent == Intent.PRODUCT_QUESTION and not prediction.unsure:
         # "can I return this if it doesn't fit?" on a product page is about the shop's policy: the FAQ answers it.
         nearest = faq.faq_search(text, limit=1)
@@ -297,15 +308,31 @@ def act_name(text: str, context: dict[str, Any]) -> str:
 def _names_a_product(parsed: ParsedQuery) -> bool:
     """The tagger read a product type in words the catalog uses (its titles, categories, attributes): it finds a
     product type in most strings, "asdf qwerty" included."""
-    if not parsed.product_type:
-        return False
+    return bool(parsed.product_type) and _catalog_words(parsed.product_type)
+
+
+def _catalog_words(text: str) -> bool:
     known = get_vocabulary().known_words
-    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", parsed.product_type)]
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
     return bool(words) and all(w in known or singular(w) in known for w in words)
 
 
+def _only_catalog_words(text: str, parsed: ParsedQuery) -> bool:
+    """The message names a category or brand the shop carries and says nothing else but constraints."""
+    return (
+        "?" not in text
+        and not QUESTION_START_RE.match(text)
+        and any(s.type in ("category", "brand") and s.hard and not s.negated for s in parsed.slots)
+        and not _content_words(parsed.free_text)
+    )
+
+
 def _names_catalog_things(parsed: ParsedQuery) -> bool:
-    return any(slot.type in ("category", "brand") and slot.hard and not slot.negated for slot in parsed.slots)
+    """A category or brand the catalog holds, or a product phrase in its words ("laptop sleeve")."""
+    return any(
+        slot.type in ("category", "brand") and not slot.negated and (slot.hard or _catalog_words(slot.text))
+        for slot in parsed.slots
+    )
 
 
 def grounded(reply: Reply) -> Reply:
@@ -494,9 +521,25 @@ def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) ->
         search_state["min_price"] = str(parsed.price_min)
     kept = [s for s in parsed.slots if s.type not in ("price", "rating")]
     if kept:
-        replaced = {s.type for s in kept if not s.negated}
-        _add_fragment(search_state, text, replaced)
+        # A value the catalog knows replaces the old one of its kind; a word only the tagger reads adds to them.
+        replaced = {s.type for s in kept if not s.negated and s.hard}
+        _add_fragment(search_state, _what_changes(parsed, kept), replaced)
     return _search_reply(turn, state, None, may_ask=False)
+
+
+def _what_changes(parsed: ParsedQuery, slots: list[Slot]) -> str:
+    """The words of a refinement the search reads: its values, an exclusion with its cue ("no leather"), and any
+    other word that is not filler ("actually blue instead, please" → "blue")."""
+    spans: list[tuple[int, int]] = []
+    for a, b in sorted(s.said if s.negated and s.said else (s.start, s.end) for s in slots):
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    parts = [parsed.raw[a:b] for a, b in spans]
+    said = {w.casefold() for part in parts for w in re.findall(r"\w+", part)}
+    parts += [w for w in _content_words(parsed.free_text) if w.casefold() not in said]
+    return " ".join(parts)
 
 
 def _cheaper(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:
@@ -532,12 +575,19 @@ def _names_a_kind(parsed: ParsedQuery) -> bool:
 
 
 def _is_refinement_by_rules(parsed: ParsedQuery) -> bool:
-    """The fallback: words that only constrain (a colour, a brand left out, a price) and name no new product."""
+    """Words that only constrain (a colour, a brand left out, a price, "cheaper") and name no new product."""
     has_constraint = (
-        any(s.type != "category" for s in parsed.slots) or parsed.price_max is not None or parsed.price_min is not None
+        any(s.type != "category" for s in parsed.slots)
+        or parsed.price_max is not None
+        or parsed.price_min is not None
+        or parsed.price_hint is not None
     )
-    leftover = [w for w in parsed.free_text.split() if w not in FILLER]
-    return has_constraint and not leftover
+    return has_constraint and not _content_words(parsed.free_text)
+
+
+def _content_words(text: str) -> list[str]:
+    """The words of ``text`` that say something: not filler, not marks."""
+    return [w for w in text.split() if any(c.isalpha() for c in w) and w.casefold() not in GENERIC_WORDS]
 
 
 def _add_fragment(search_state: dict[str, Any], text: str, replaces: set[str]) -> None:

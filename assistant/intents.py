@@ -32,7 +32,8 @@ from django.db import transaction
 
 from assistant.models import Intent, IntentClassifier, IntentExample, ServiceCategory
 from recommend.search.retrieval import query_vector
-from recommend.understanding import acts
+from recommend.search.vocabulary import get_vocabulary
+from recommend.understanding import acts, generate
 from shopguide import blas, embedding
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,10 @@ def _make_source_equal(source: str, rows: set[tuple[str, str, str]]) -> tuple[in
 
 # --- Examples from public train splits (``load_intent_examples --dataset DIR``), stored as rows of source DATASET:
 # a merchandiser's retrain keeps them. Nothing of them ships with the code.
+# Searches generated from the shop's vocabulary for each training (``catalog_searches``): they share the weight of
+# the written product_search examples, never add to it.
+CATALOG_SEARCHES = 2000
+CATALOG_SEARCH_SEED = 20261207
 DATASET_PER_INTENT = 20  # utterances kept per dataset intent (seeded): the shipped examples keep their weight
 DATASET_SEED = 20261207
 # CLINC150 intents a shop's assistant must not learn as "out of scope": in a shop, ordering and shopping lists are
@@ -244,6 +249,20 @@ def _training_rows() -> list[tuple[str, str, str]]:
     return rows or shipped_examples()
 
 
+def catalog_searches(count: int | None = None) -> list[tuple[str, str, str]]:
+    """Shopping requests generated from the shop's own vocabulary (its categories, brands, colours, materials)
+    in many phrasings of requests, exclusions and prices (``recommend.understanding.generate``): the written
+    examples cannot name every kind of product a shop sells. ``count``: CATALOG_SEARCHES unless given."""
+    count = CATALOG_SEARCHES if count is None else count
+    if count <= 0:
+        return []
+    vocab = generate.vocab_of(get_vocabulary())
+    if not vocab.product_types:
+        return []
+    made = generate.sentences(vocab, count, seed=CATALOG_SEARCH_SEED)
+    return sorted({(" ".join(words), Intent.PRODUCT_SEARCH.value, "") for words, _ in made})
+
+
 def _fingerprint(rows: list[tuple[str, str, str]]) -> str:
     """What a classifier was trained on (examples, head recipe, model): equal means retraining changes nothing."""
     recipe = (
@@ -270,11 +289,15 @@ def _example_vectors(texts: list[str]) -> np.ndarray:
     return np.vstack([_vectors[(model, t)] for t in texts])
 
 
-def _sample_weights(labels: list[str]) -> np.ndarray:
-    """1/sqrt(examples of the label's intent), scaled to a mean of 1 (the L2 penalty keeps its meaning)."""
+def _sample_weights(labels: list[str], generated: np.ndarray | None = None) -> np.ndarray:
+    """Each intent weighs sqrt(its written examples), shared by all its rows: 1/sqrt(n) each when none is
+    generated. Searches generated from the catalog widen what a search looks like without making a search more
+    likely. Scaled to a mean of 1 (the L2 penalty keeps its meaning)."""
     intent_of = [_intent_of(label)[0] for label in labels]
-    counts = Counter(intent_of)
-    weights = np.array([1.0 / np.sqrt(counts[i]) for i in intent_of])
+    generated = np.zeros(len(labels), dtype=bool) if generated is None else generated
+    written = Counter(i for i, made in zip(intent_of, generated, strict=True) if not made)
+    every = Counter(intent_of)
+    weights = np.array([np.sqrt(max(written[i], 1)) / every[i] for i in intent_of])
     return weights * (len(weights) / weights.sum())
 
 
@@ -284,6 +307,7 @@ def _fit(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     non_shopping_prior: float = NON_SHOPPING_PRIOR,
+    generated: np.ndarray | None = None,
 ) -> Head:
     import warnings
 
@@ -294,7 +318,7 @@ def _fit(
     with warnings.catch_warnings():
         # Stopping at MAX_EPOCHS is the budget, not a failure: the fit is scored by cross-validation.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(vectors, labels, sample_weight=_sample_weights(labels))
+        model.fit(vectors, labels, sample_weight=_sample_weights(labels, generated))
     layers = [
         (w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_, strict=True)
     ]
@@ -317,21 +341,28 @@ def _choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
     return round(best_t, 2)
 
 
-def _cross_validate(vectors: np.ndarray, labels: list[str], folds: int = 5) -> dict:
+def _cross_validate(
+    vectors: np.ndarray, labels: list[str], folds: int = 5, generated: np.ndarray | None = None
+) -> dict:
     """Out-of-fold predictions on the training examples choose the non-shopping prior (the one with the best
     balanced accuracy: every intent's recall counts the same, whatever its share of the examples) and then the
-    unsure threshold; never a dev file."""
+    unsure threshold; never a dev file. Generated examples are trained on in every fold, never scored."""
     from sklearn.model_selection import StratifiedKFold
 
-    y = np.array(labels)
-    smallest = min(Counter(labels).values())
+    generated = np.zeros(len(labels), dtype=bool) if generated is None else generated
+    made = np.flatnonzero(generated)
+    written = np.flatnonzero(~generated)
+    y_all = np.array(labels)
+    y = y_all[written]
+    smallest = min(Counter(y.tolist()).values())
     folds = max(2, min(folds, smallest))
     classes = sorted(set(labels))
     probabilities = np.zeros((len(y), len(classes)))
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(vectors, y):
-        head = _fit(vectors[train], list(y[train]), threshold=0.0, non_shopping_prior=1.0)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(vectors[written], y):
+        rows = np.concatenate([written[train], made])
+        head = _fit(vectors[rows], list(y_all[rows]), threshold=0.0, non_shopping_prior=1.0, generated=generated[rows])
         columns = [classes.index(label) for label in head.labels]
-        probabilities[np.ix_(test, columns)] = head.probabilities(vectors[test])
+        probabilities[np.ix_(test, columns)] = head.probabilities(vectors[written[test]])
     wanted = [_intent_of(label) for label in y]
     scores = {}
     for prior in PRIOR_GRID:
@@ -371,12 +402,17 @@ def _predictions(classes: list[str], probabilities: np.ndarray) -> list[IntentPr
     return [_decide(classes, row, 0.0) for row in probabilities]
 
 
-def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tuple[Head, dict]:
+def _train_head(
+    rows: list[tuple[str, str, str]], *, cross_validate: bool, generated_rows: list[tuple[str, str, str]] = ()
+) -> tuple[Head, dict]:
     started = time.perf_counter()
+    generated = np.array([False] * len(rows) + [True] * len(generated_rows))
+    rows = [*rows, *generated_rows]
     labels = [_label(i, c) for _, i, c in rows]
     vectors = _example_vectors([t for t, _, _ in rows])
     report: dict = {
         "examples": len(rows),
+        "generated_searches": len(generated_rows),
         "per_label": dict(sorted(Counter(labels).items())),
         "hidden_units": HIDDEN_UNITS,
         "intent_weighting": INTENT_WEIGHTING,
@@ -384,10 +420,10 @@ def _train_head(rows: list[tuple[str, str, str]], *, cross_validate: bool) -> tu
     }
     threshold, prior = DEFAULT_THRESHOLD, NON_SHOPPING_PRIOR
     if cross_validate and len(set(labels)) > 1:
-        report["cross_validation"] = _cross_validate(vectors, labels)
+        report["cross_validation"] = _cross_validate(vectors, labels, generated=generated)
         threshold = report["cross_validation"]["threshold"]
         prior = report["cross_validation"]["non_shopping_prior"]
-    head = _fit(vectors, labels, threshold=threshold, non_shopping_prior=prior)
+    head = _fit(vectors, labels, threshold=threshold, non_shopping_prior=prior, generated=generated)
     report["threshold"] = threshold
     report["non_shopping_prior"] = prior
     report["seconds"] = round(time.perf_counter() - started, 2)
@@ -401,8 +437,9 @@ def intent_train(*, save: bool = True) -> IntentClassifier:
     RECHECK_SECONDS; this one at once) or, with ``save=False``, unsaved, its ``report`` filled.
     """
     rows = _training_rows()
-    head, report = _train_head(rows, cross_validate=True)
-    report["fingerprint"] = _fingerprint(rows)
+    searches = catalog_searches()
+    head, report = _train_head(rows, cross_validate=True, generated_rows=searches)
+    report["fingerprint"] = _fingerprint(rows + searches)
     classifier = IntentClassifier(
         examples=len(rows), embedding_model=embedding.model_name(), blob=head.to_bytes(), report=report
     )
@@ -415,7 +452,7 @@ def intent_train(*, save: bool = True) -> IntentClassifier:
 def intent_train_if_stale() -> IntentClassifier | None:
     """``intent_train()`` unless the newest classifier was trained on exactly the current examples."""
     newest = IntentClassifier.objects.order_by("-trained_at", "-pk").values_list("report", flat=True).first()
-    if newest and newest.get("fingerprint") == _fingerprint(_training_rows()):
+    if newest and newest.get("fingerprint") == _fingerprint(_training_rows() + catalog_searches()):
         return None
     return intent_train()
 

@@ -40,8 +40,10 @@ CANDIDATES = settings.SEARCH_CANDIDATES  # per retriever
 SORTS = ("relevance", "price", "-price", "rating", "newest")
 # "cheap" / "premium": the median price of this many of the most relevant candidates splits them.
 PRICE_HINT_POOL = 30
-# Dropped first when nothing matches: the constraints a shopper is least likely to insist on.
-RELAX_ORDER = ("size", "style", "feature", "material", "color", "department", "category", "brand", "rating", "price")
+# Dropped first when nothing matches: the constraints a shopper is least likely to insist on. The kind of product
+# and whom it is for go last: "running shoes under $20" with none that cheap shows the cheapest running shoes and
+# says the price could not be met, never blue socks.
+RELAX_ORDER = ("size", "style", "feature", "material", "color", "rating", "brand", "price", "department", "category")
 DEPARTMENT_VALUES = {
     "women": ["women", "unisex"],
     "men": ["men", "unisex"],

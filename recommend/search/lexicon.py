@@ -86,7 +86,8 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 
 CHEAP_WORDS = {"cheap", "cheapest", "cheaper", "affordable", "inexpensive", "budget", "low price", "low cost",
                "clearance", "on sale", "sale", "bargain", "discount", "discounted"}  # fmt: skip
-PREMIUM_WORDS = {"expensive", "premium", "luxury", "high end", "high-end", "upscale", "designer"}
+PREMIUM_WORDS = {"expensive", "premium", "luxury", "high end", "high-end", "upscale", "designer", "pricier", "fancier",
+                 "posh", "luxurious"}  # fmt: skip
 
 NEGATIONS = {"not", "no", "without", "non", "except", "excluding", "minus", "never", "w/o", "nothing"}
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon, retrieval
@@ -32,14 +33,27 @@ from shopguide import embedding
 logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"\$?\d+(?:[.,/]\d+)*(?:x\d+(?:\.\d+)?)*[a-z\"]*|[^\W\d_]+(?:['’][^\W\d_]+)*|[^\w\s]", re.UNICODE)
-NUM = r"(\d+(?:\.\d{1,2})?)"
-MONEY = rf"(?:\$\s?{NUM}|{NUM}\s?(?:dollars?|usd|bucks|\$)|{NUM})"
+# An amount as shoppers type it: "80", "79.99", "1,200", "$2,000", "1k", "2.5k" (``_amount`` reads it).
+NUM = r"(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?(?:k\b)?)"
+# A bare number followed by a unit or a count is a measure, not a price ("at least 30 inches", "over 2 people").
+NOT_A_MEASURE = rf"(?!\s*-?\s*(?:%|(?:{lexicon.UNITS}|stars?|people|persons|seats?|pieces?|pcs|pack|year|years|yrs|months?|days?|hours?|kids|guests|players)\b))"
+MONEY = rf"(?:\$\s?{NUM}|(?<![\d.,]){NUM}\s?(?:dollars?|usd|bucks|\$)|(?<![\d.,]){NUM}(?![\d.,]?\d){NOT_A_MEASURE})"
 PRICE_MAX_RE = re.compile(
-    rf"\b(?:under|below|less than|cheaper than|up to|upto|max(?:imum)?|no more than|at most|within|<)\s*{MONEY}", re.I
+    rf"(?:\b(?:under|below|less than|cheaper than|up to|upto|max(?:imum)?|no more than|not more than|at most|within"
+    rf"|not over|not above|nothing over|nothing above|budget(?:\s+(?:of|is))?:?)|<=?)\s*{MONEY}"
+    # after the amount: "80 or less", "1500 max", "50 tops"
+    rf"|{MONEY}\s*(?:or\s+(?:less|under|below|lower|cheaper)|and\s+(?:under|below|less)|max(?:imum)?\b|tops\b|at\s+most\b)"
+    # a lower bound said not to be crossed: "I don't want to spend over 600", "nothing more than 40"
+    rf"|\b(?:don'?t|do\s+not|won'?t|can'?t|cannot|not|no|nothing|never)\b[\w\s']{{0,24}}?\b(?:spend|pay|go|cost|costs|costing)?\s*(?:more\s+than|over|above|exceeding|beyond)\s*{MONEY}",
+    re.I,
 )
-PRICE_MIN_RE = re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|starting at|>)\s*{MONEY}", re.I)
+PRICE_MIN_RE = re.compile(
+    rf"(?:\b(?:over|above|more than|at least|min(?:imum)?|starting at|no less than|not less than)|>=?)\s*{MONEY}"
+    rf"|{MONEY}\s*(?:or\s+(?:more|above|higher)|and\s+(?:up|above|over)|min(?:imum)?\b)",
+    re.I,
+)
 PRICE_RANGE_RE = re.compile(
-    rf"\b(?:between|from)?\s*\$\s?{NUM}\s*(?:-|–|to|and)\s*\$?\s?{NUM}(?:\s*(?:dollars?|usd|bucks))?"
+    rf"(?:\b(?:between|from)\s*)?\$\s?{NUM}\s*(?:-|–|to|and)\s*\$?\s?{NUM}(?:\s*(?:dollars?|usd|bucks))?"
     rf"|\b(?:between|from)\s+{NUM}\s*(?:-|–|to|and)\s*\$?\s?{NUM}(?:\s*(?:dollars?|usd|bucks))?"
     rf"|\b{NUM}\s*(?:-|–|to)\s*{NUM}\s*(?:dollars?|usd|bucks)",
     re.I,
@@ -77,6 +91,8 @@ CHEAP_PHRASE_RE = re.compile(
     r"|\b(?:low|lower|small|smaller|tight)\s+budget\b|\bon\s+a\s+budget\b",
     re.I,
 )
+# Premium in more than one word or in a word-joining mark: "high-end", "higher end", "top of the line".
+PREMIUM_PHRASE_RE = re.compile(r"\bhigh(?:er)?[\s-]+end\b|\btop[\s-]+(?:of[\s-]+the[\s-]+line|end|shelf)\b", re.I)
 SLOT_ORDER = ("category", "brand", "color", "material", "department", "size", "feature", "style")
 
 
@@ -178,10 +194,18 @@ def tokenize(text: str) -> list[_Token]:
     return [_Token(m.group(), _norm_token(m.group()), m.start(), m.end()) for m in TOKEN_RE.finditer(source)]
 
 
+def _amount(text: str) -> Decimal:
+    """ "1,200" → 1200, "2.5k" → 2500."""
+    text = text.replace(",", "").casefold()
+    if text.endswith("k"):
+        return Decimal(text[:-1]) * 1000
+    return Decimal(text)
+
+
 def _money(match: re.Match) -> Decimal | None:
     for group in match.groups():
         if group:
-            return Decimal(group)
+            return _amount(group)
     return None
 
 
@@ -216,7 +240,7 @@ def parse_rules(
 
     # 1. Prices: ranges before bounds before bare amounts, so "$20-$50" is not read as "$20".
     for match in PRICE_RANGE_RE.finditer(lowered):
-        numbers = [Decimal(g) for g in match.groups() if g]
+        numbers = [_amount(g) for g in match.groups() if g]
         if len(numbers) >= 2 and claim(*match.span()):
             low, high = sorted(numbers[:2])
             parsed.price_min, parsed.price_max = low, high
@@ -326,13 +350,14 @@ def parse_rules(
             i += 1
 
     # 5. Price words: phrases first ("less expensive" is cheap, not premium), then single words.
-    for match in CHEAP_PHRASE_RE.finditer(lowered):
-        if not any(match.start() <= t.start < match.end() and t.used for t in tokens):
-            parsed.price_hint = "cheap"
-            for t in tokens:
-                if match.start() <= t.start < match.end():
-                    t.used = True
-            slots.append(Slot("price", {"hint": "cheap"}, raw[match.start() : match.end()], *match.span()))
+    for regex, hint in ((CHEAP_PHRASE_RE, "cheap"), (PREMIUM_PHRASE_RE, "premium")):
+        for match in regex.finditer(lowered):
+            if not any(match.start() <= t.start < match.end() and t.used for t in tokens):
+                parsed.price_hint = hint
+                for t in tokens:
+                    if match.start() <= t.start < match.end():
+                        t.used = True
+                slots.append(Slot("price", {"hint": hint}, raw[match.start() : match.end()], *match.span()))
     for token in tokens:
         if token.used:
             continue
@@ -392,11 +417,16 @@ def parse_rules(
         slot = slot_at(target.start)
         if slot is not None and slot.type not in ("price", "rating"):
             negate(slot, token.start)
-            # "no red or blue", "not nike, adidas": joined values of the same kind are excluded too
+            # "no red or blue", "not nike, adidas": joined values of the same kind are excluded too, and after "or"
+            # any value ("no brass or copper": a material, then a word the catalog also knows as a colour)
             rest = [t for t in all_tokens if t.start >= slot.end]
             while len(rest) >= 2 and rest[0].norm in ("or", "and", "nor", ",", "/"):
                 following = slot_at(rest[1].start)
-                if following is None or following.type != slot.type:
+                alike = following is not None and (
+                    following.type == slot.type
+                    or (rest[0].norm in ("or", "nor", "/") and {following.type, slot.type} <= VALUE_TYPES)
+                )
+                if not alike:
                     break
                 negate(following, following.start)
                 rest = [t for t in all_tokens if t.start >= following.end]
@@ -569,7 +599,11 @@ def _product_type_slots(slots: list[Slot], raw: str, start: int, end: int) -> li
         return slots  # the phrase runs into a brand or another category: keep what the catalog says
     if inside:
         head = max(inside, key=lambda s: s.end)
-        return [*others, Slot("category", head.value, raw[start:end], start, end, hard=head.hard)]
+        if not _parts(raw, head.end, end):  # nothing but filler after it: the catalog's category is the head noun
+            return [*others, Slot("category", head.value, raw[start:end], start, end, hard=head.hard)]
+        # A noun the catalog does not name as a category comes last ("laptop sleeve"): that is what is wanted, and
+        # the category before it only describes it. Evidence, not a filter on the wrong category.
+        return [*others, Slot("category", norm_phrase(raw[start:end]), raw[start:end], start, end, hard=False)]
     return [*others, Slot("category", norm_phrase(raw[start:end]), raw[start:end], start, end, hard=False)]
 
 
@@ -695,12 +729,106 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         new = Slot(slot_type, value, raw[start:end], start, end, is_negated, hard, said if is_negated else None)
         slots.append(new)
         confirmed.add(id(new))
-    parsed.slots = sorted(
-        (s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)),
-        key=lambda s: s.start,
-    )
+    kept = [s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)]
+    parsed.slots = _joined_product_words(_one_per_span(_tidied(kept, raw, vocabulary)), raw)
+    at = raw.find(parsed.product_type) if parsed.product_type else -1
+    if at >= 0:  # the product type without generic words: the last part ("jigsaw puzzle, something")
+        parts = _parts(raw, at, at + len(parsed.product_type))
+        parsed.product_type = raw[slice(*parts[-1])] if parts else None
     if parsed.price_hint and not any(isinstance(s.value, dict) and "hint" in s.value for s in parsed.slots):
         parsed.price_hint = None
+
+
+# Words that never name a product, a brand or an attribute on their own: English function words (scikit-learn's
+# list, less the few that are also goods or attributes) and the generic nouns and fillers of shopping talk.
+GENERIC_WORDS = (
+    frozenset(ENGLISH_STOP_WORDS)
+    - {"fire", "bill", "thick", "thin", "top", "bottom", "front", "side", "back", "down", "full", "empty", "system"}
+) | frozenset(
+    "one ones option options kind kinds type types thing things stuff item items product products page version "
+    "versions pls plz thanks ok okay hmm actually instead maybe just let's lets similar like different new want need "
+    "looking show find got have else same what which anything something style material brand color colour size "
+    "price make give try prefer rather switch change".split()
+)
+SPLITTING = re.compile(r"\s*(?:[,;:/]|\s-\s|\band\b|\bor\b|&)\s*", re.I)
+TIDIED_TYPES = ("category", "brand", "feature", "style", "department", "color", "material", "term")
+
+
+def _tidied(slots: list[Slot], raw: str, vocabulary: Vocabulary) -> list[Slot]:
+    """The learned spans without what cannot be a value: a span the catalog does not name is cut at commas and
+    conjunctions ("jigsaw puzzle, something"), loses the function words and punctuation at its edges ("actually
+    blue", "a"), and is dropped when nothing is left ("ones", "this", "what")."""
+    out = []
+    for slot in slots:
+        if slot.type not in TIDIED_TYPES or vocabulary.lookup(norm_phrase(slot.text)) is not None:
+            out.append(slot)
+            continue
+        for start, end in _parts(raw, slot.start, slot.end):
+            if (start, end) == (slot.start, slot.end):
+                out.append(slot)
+                continue
+            text = raw[start:end]
+            entry = vocabulary.lookup(norm_phrase(text))
+            if entry is not None and entry[0] == slot.type:
+                value, hard = entry[1], True
+            elif slot.type in ("category", "term") or not slot.hard:
+                value, hard = norm_phrase(text), slot.hard and slot.type == "term"
+            else:
+                value, hard = slot.value, slot.hard  # the rules' value, read from the words kept
+            said = slot.said if slot.said is None else (min(slot.said[0], start), max(slot.said[1], end))
+            out.append(Slot(slot.type, value, text, start, end, slot.negated, hard, said))
+    return out
+
+
+def _parts(raw: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``raw[start:end]`` cut at separators, each part trimmed of generic words and marks; empty parts left out."""
+    parts, at = [], start
+    for match in SPLITTING.finditer(raw, start, end):
+        parts.append((at, match.start()))
+        at = match.end()
+    parts.append((at, end))
+    out = []
+    for a, b in parts:
+        words = [m for m in re.finditer(r"[\w'’]+(?:-[\w'’]+)*", raw[a:b])]
+        while words and words[0].group().casefold() in GENERIC_WORDS:
+            words.pop(0)
+        while words and words[-1].group().casefold() in GENERIC_WORDS:
+            words.pop()
+        if words:
+            out.append((a + words[0].start(), a + words[-1].end()))
+    return out
+
+
+def _one_per_span(slots: list[Slot]) -> list[Slot]:
+    """One reading of the same words: the catalog's (hard) before the tagger's, in text order."""
+    best: dict[tuple[int, int, bool], Slot] = {}
+    for slot in slots:
+        key = (slot.start, slot.end, slot.negated)
+        if key not in best or (slot.hard and not best[key].hard):
+            best[key] = slot
+    return sorted(best.values(), key=lambda s: s.start)
+
+
+def _joined_product_words(slots: list[Slot], raw: str) -> list[Slot]:
+    """Two of the catalog's categories side by side are one product type, named by the last (the head noun):
+    "laptop backpack" is a backpack. (A word only the tagger calls a product, "warm" in "warm jackets", stays
+    apart: it may be a modifier.)"""
+    out: list[Slot] = []
+    for slot in slots:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and slot.type == last.type == "category"
+            and slot.hard
+            and last.hard
+            and not slot.negated
+            and not last.negated
+            and raw[last.end : slot.start].strip(" -") == ""
+        ):
+            out[-1] = Slot("category", slot.value, raw[last.start : slot.end], last.start, slot.end, hard=slot.hard)
+            continue
+        out.append(slot)
+    return out
 
 
 # Words that say "not" before what they exclude, longest first (tokens as ``tokenize`` gives them).
@@ -709,10 +837,12 @@ NEGATION_CUES = sorted(
         "anything but", "anything except", "anything other than", "other than", "apart from", "except for",
         "don't want", "dont want", "do not want", "don't like", "rather not", "allergic to", "stay away from",
         "avoid", "skip", "excluding", "exclude", "except", "never", "minus", "without", "not", "no", "nothing",
-        "none", "non", "w/o", "nor",
+        "none", "non", "w/o", "nor", "hate", "dislike", "can't stand", "cant stand", "not a fan of", "isn't",
+        "aren't", "is not", "are not", "no more",
     )],
     key=len, reverse=True,
 )  # fmt: skip
+VALUE_TYPES = frozenset(("color", "material", "brand", "style", "feature"))
 # Words between a cue and what it excludes: "nothing made of wool", "no more of the red", "without any lace".
 NEGATION_FILLER = frozenset("made of from in with any anything a an the that is are more kind type -".split())
 

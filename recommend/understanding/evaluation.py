@@ -17,6 +17,9 @@ from recommend.search.parser import ParsedQuery, parse
 from recommend.search.vocabulary import Vocabulary
 
 PHRASINGS = Path(__file__).resolve().parents[2] / "tests" / "data" / "understanding_phrasings.jsonl"
+# A second set, written blind (its writer read only the demo catalog's definitions), after the first had been read
+# during development: the held-out figure.
+PHRASINGS_B = PHRASINGS.with_name("understanding_phrasings_b.jsonl")
 
 
 @dataclass(frozen=True)

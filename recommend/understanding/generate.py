@@ -148,3 +148,17 @@ def sentences(vocab: Vocab, count: int, seed: int) -> list[tuple[list[str], list
             words = [w.lower() for w in words]
         out.append((words, tags))
     return out
+
+
+def vocab_of(vocabulary) -> Vocab:  # a recommend.search.vocabulary.Vocabulary
+    """What the generator draws from, read from a shop's vocabulary (its categories, brands and values)."""
+    by_type: dict[str, set[str]] = {}
+    for phrase, (slot_type, _) in vocabulary.phrases.items():
+        by_type.setdefault(slot_type, set()).add(phrase)
+    return Vocab(
+        product_types=sorted(by_type.get("category", ())),
+        brands=sorted(by_type.get("brand", ())),
+        colors=sorted(by_type.get("color", ())),
+        materials=sorted(by_type.get("material", ())),
+        departments=sorted(by_type.get("department", ())),
+    )

@@ -88,3 +88,47 @@ def test_an_exclusion_alone_refines_the_last_search(search_catalog, alice):
     without = say(client, "nothing made of leather", conversation_id=first["conversation_id"])
     assert without["products"]
     assert all("Running Shoes" in t and "Leather" not in t for t in titles(without))
+
+
+def test_a_size_alone_refines_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    sized = say(client, "make it size 10", conversation_id=first["conversation_id"])
+    assert sized["intent"] == Intent.PRODUCT_SEARCH
+    assert sized["products"] and all("Hiking Boots" in t for t in titles(sized)), "still the same search"
+
+
+def test_a_price_alone_refines_the_last_search_even_as_a_question(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    bounded = say(client, "less than 112?", conversation_id=first["conversation_id"])
+    assert bounded["products"]
+    assert all("Boots" in t for t in titles(bounded))
+    assert all(Decimal(c["product"]["price"]) < Decimal("112") for c in bounded["products"])
+
+
+def test_a_question_about_a_shown_product_is_not_a_refinement(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    asked = say(client, "is the first one waterproof?", conversation_id=first["conversation_id"])
+    assert asked["intent"] == Intent.PRODUCT_QUESTION
+
+
+def test_a_refinement_adds_its_values_not_its_filler(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    blue = say(client, "actually in blue instead, please", conversation_id=first["conversation_id"])
+    assert "“running shoes blue”" in blue["reply"]
+
+
+def test_a_bare_product_word_is_a_search(search_catalog, alice):
+    turn = say(client_for(alice), "skillet")
+    assert turn["intent"] == Intent.PRODUCT_SEARCH
+    assert titles(turn)[0] == "Cast Iron Skillet 12 inch"
+
+
+def test_a_refinement_the_catalog_does_not_name_keeps_the_product_type(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "headphones")
+    longer = say(client, "make it one with a long battery", conversation_id=first["conversation_id"])
+    assert longer["products"] and all("Headphones" in t or "Earbuds" in t for t in titles(longer))

@@ -175,8 +175,10 @@ def _wait_for(predicate, timeout: float) -> bool:
     return False
 
 
-def test_the_training_task_stores_a_classifier_through_the_worker(celery_worker_thread):
+def test_the_training_task_stores_a_classifier_through_the_worker(celery_worker_thread, monkeypatch):
     from assistant.tasks import train_intent_classifier
+
+    monkeypatch.setattr(intents, "CATALOG_SEARCHES", 100)  # the pipeline, not the figures: a shorter fit
 
     call_command("load_intent_examples")
     before = IntentClassifier.objects.count()
@@ -235,3 +237,22 @@ def test_cross_validation_applies_a_prior_exactly_as_the_fit_does_and_picks_the_
     scores = report["balanced_accuracy_by_prior"]
     assert report["non_shopping_prior"] in intents.PRIOR_GRID
     assert scores[f"{report['non_shopping_prior']:g}"] == max(scores.values())
+
+
+@pytest.mark.django_db
+def test_searches_generated_from_the_catalog_name_its_products(search_catalog):
+    searches = intents.catalog_searches(200)
+    assert len(searches) > 150 and {intent for _, intent, _ in searches} == {"product_search"}
+    texts = " ".join(text for text, _, _ in searches)
+    assert "hiking boots" in texts and "headphones" in texts  # the catalog's own categories
+
+
+def test_generated_searches_share_the_weight_of_the_written_ones():
+    labels = ["product_search"] * 4 + ["out_of_scope"] * 9 + ["product_search"] * 12
+    generated = np.array([False] * 13 + [True] * 12)
+    weights = intents._sample_weights(labels, generated)
+    search = np.array([label == "product_search" for label in labels])
+    # Each intent weighs sqrt(its written examples): 2 for searches, 3 for out of scope, however many are generated.
+    assert weights[search].sum() / weights[~search].sum() == pytest.approx(2 / 3)
+    plain = intents._sample_weights(labels[:13])
+    assert plain[:4].sum() / plain[4:].sum() == pytest.approx(2 / 3)

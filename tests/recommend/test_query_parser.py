@@ -53,6 +53,40 @@ def test_price_bounds(vocab, query, low, high):
     assert [s for s in parsed.slots if s.type == "price"]
 
 
+@pytest.mark.parametrize(
+    ("query", "low", "high"),
+    [
+        ("mountain bike under 1k", None, "1000"),
+        ("tv budget 2.5k", None, "2500"),
+        ("road bike over $2,000", "2000", None),
+        ("laptops more than $1,200", "1200", None),
+        ("chelsea boots < $120", None, "120"),
+        ("sofa 1500 max", None, "1500"),
+        ("hiking shoes 80 or less", None, "80"),
+        ("shoes 50 and up", "50", None),
+        ("planner not more than 20", None, "20"),
+        ("a desk, I don't want to spend over 600", None, "600"),
+        ("$20-$50 lamp", "20", "50"),
+    ],
+)
+def test_prices_as_shoppers_type_them(vocab, query, low, high):
+    parsed = parse(query, vocab)
+    assert (parsed.price_min, parsed.price_max) == (Decimal(low) if low else None, Decimal(high) if high else None)
+
+
+@pytest.mark.parametrize(
+    "query", ["standing desk at least 30 inches wide", "tent for over 2 people", "rated 4+ stars", "4 stars and up"]
+)
+def test_a_measure_or_a_rating_is_not_a_price(vocab, query):
+    parsed = parse(query, vocab)
+    assert parsed.price_min is None and parsed.price_max is None
+
+
+@pytest.mark.parametrize("query", ["high-end headphones", "higher end options", "top of the line espresso machine"])
+def test_premium_in_more_than_one_word(vocab, query):
+    assert parse(query, vocab).price_hint == "premium"
+
+
 def test_cheap_is_a_price_hint_not_a_number(vocab):
     parsed = parse("cheap wireless earbuds", vocab)
     assert parsed.price_hint == "cheap" and parsed.price_max is None

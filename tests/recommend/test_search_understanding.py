@@ -86,6 +86,19 @@ def test_an_unmeetable_price_is_named_as_the_price(catalog):
     assert skus(result)[0] == "R1"  # the blue running shoe, at its price
 
 
+def test_an_unmeetable_price_keeps_the_product_type_when_other_things_meet_it(catalog):
+    """Blue socks are under $20 and blue; the shopper asked for running shoes: the price is what gives way."""
+    load_search_products([
+        P(sku="S1", title="Everyday Cotton Socks", category_path="Clothing > Socks", brand="Altura",
+          price=Decimal("9.00"), rating=Decimal("4.0"), review_count=12, stock=40,
+          attributes={"color": "blue", "material": "cotton"}, description="Soft blue cotton crew socks."),
+    ])  # fmt: skip
+    result = search(q="blue running shoes under $20", log=False)
+    assert [c.label for c in result.relaxed] == ["under $20"]
+    assert "S1" not in skus(result)
+    assert skus(result)[0] == "R1"
+
+
 def test_cheap_shows_the_cheaper_half_first(catalog):
     result = search(q="cheap shoes", log=False)
     prices = [hit.product.price for hit in result.hits]

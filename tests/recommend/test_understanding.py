@@ -3,10 +3,12 @@ listed, it beats the rules-only fallback on the project's own phrasing set, and 
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
 from recommend.search.parser import parse, parse_rules
 from recommend.understanding import evaluation, tagger, training
@@ -42,6 +44,10 @@ def test_the_tagger_is_shipped_with_its_cross_validated_figures():
         ("dresses except red", "red"),
         ("wool sweater, no black please", "black"),
         ("i don't want polyester, show me shirts", "polyester"),
+        ("a sofa that isn't grey", "grey"),
+        ("not a fan of red, looking for a scarf", "red"),
+        ("i hate polyester dresses", "polyester"),
+        ("dresses, no more polyester", "polyester"),
     ],
 )
 def test_exclusions_in_many_phrasings(vocab, query, excluded):
@@ -77,21 +83,48 @@ def test_price_words_mean_price(vocab):
     assert parse("premium headphones", vocab).price_hint == "premium"
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["what else do you have", "same but without leather", "show me these", "the kids version", "any other options?"],
+)
+def test_filler_is_never_a_product_or_a_brand(vocab, query):
+    parsed = parse(query, vocab)
+    named = {s.text.casefold() for s in parsed.slots if s.type in ("category", "brand", "feature", "style")}
+    filler = {"what", "else", "have", "same", "these", "the", "version", "any", "other", "options"}
+    assert not {word for text in named for word in text.split()} & filler
+
+
+def test_a_product_phrase_stops_at_a_comma(vocab):
+    parsed = parse("jigsaw puzzle, something relaxing for the evenings", vocab)
+    assert "jigsaw puzzle" in {s.text for s in parsed.slots if s.type == "category"}
+    assert all("," not in s.text for s in parsed.slots)
+
+
+def test_two_product_words_side_by_side_are_one_product_named_by_the_last(vocab):
+    parsed = parse("a laptop backpack", vocab)
+    categories = [s for s in parsed.slots if s.type == "category" and not s.negated]
+    assert [s.text for s in categories] == ["laptop backpack"]
+    assert categories[0].value == parse("backpack", vocab).slots[0].value
+
+
 def test_switched_off_it_is_the_rules(vocab, settings):
     settings.UNDERSTANDING_LEARNED = False
     query = "comfortable stylish women's running shoes under $80, nothing made of leather"
     assert parse(query, vocab).to_dict() == parse_rules(query, vocab).to_dict()
 
 
-def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_set(vocab):
-    cases = evaluation.read_cases()
+@pytest.mark.parametrize("path", [evaluation.PHRASINGS, evaluation.PHRASINGS_B])
+def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_sets(vocab, path):
+    cases = evaluation.read_cases(path)
     assert len(cases) >= 300
     learned = evaluation.evaluate(cases, vocab, learned=True)
     rules = evaluation.evaluate(cases, vocab, learned=False)
     assert learned["slot_f1"] > rules["slot_f1"]
     assert learned["exact"] > rules["exact"]
-    assert learned["negation_scope_exact"] >= rules["negation_scope_exact"] >= 0.85
+    assert learned["negation_scope_exact"] >= rules["negation_scope_exact"]
     assert learned["price_exact"] >= rules["price_exact"]
+    if path == evaluation.PHRASINGS:  # the set read during development; the blind set's figures are lower
+        assert rules["negation_scope_exact"] >= 0.85
 
 
 def test_one_encoder_pass_gives_the_sentence_vector_and_the_words_states(embedding_model):
@@ -100,3 +133,16 @@ def test_one_encoder_pass_gives_the_sentence_vector_and_the_words_states(embeddi
     np.testing.assert_allclose((vectors * embedding.encode(texts)).sum(axis=1), 1.0, atol=1e-4)
     assert [s.shape for s in states] == [(5, 384), (6, 384)]
     assert all(np.abs(s).sum(axis=1).min() > 0 for s in states)  # every word has a state
+
+
+def test_the_evaluation_command_scores_each_set_learned_beside_rules(tmp_path, capsys, db):
+    lines = [json.loads(line) for line in evaluation.PHRASINGS_B.read_text().splitlines()[:3]]
+    small = tmp_path / "small.jsonl"
+    small.write_text("".join(json.dumps(row) + "\n" for row in lines))
+    call_command("evaluate_understanding", str(small), "--json")
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(report) == {"small.jsonl"}
+    assert set(report["small.jsonl"]) == {"learned", "rules"}
+    assert 0.0 <= report["small.jsonl"]["learned"]["exact"] <= 1.0
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("evaluate_understanding", str(tmp_path / "missing.jsonl"))
