@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,3 +56,24 @@ def _first_message(detail: Any) -> str:
 def json_error(code: str, detail: str, status: int) -> JsonResponse:
     """The same error shape for plain Django views (404/500 handlers under /api/)."""
     return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: a path no API view answers is a JSON 404 under /api/ ("api/v1/nope", a missing version)."""
+    if request.path.startswith("/api/"):
+        return json_error("not_found", f"No API endpoint at {request.path}.", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a request Django refuses before any view (a malformed host or body) is JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return json_error("bad_request", "The request could not be read.", 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403, for plain Django views under /api/ (DRF views answer their own 403s)."""
+    if request.path.startswith("/api/"):
+        return json_error("permission_denied", "You do not have permission to do this.", 403)
+    return defaults.permission_denied(request, exception)

@@ -8,6 +8,9 @@ from recommend.analytics import views as analytics_views
 from shopguide import health
 from shopguide.throttling import throttle_login_posts
 
+handler400 = "shopguide.api.bad_request"
+handler403 = "shopguide.api.permission_denied"
+handler404 = "shopguide.api.not_found"
 handler500 = "shopguide.outage.server_error"
 
 urlpatterns = [
