@@ -8,7 +8,9 @@ the same run, on the phrasing set's texts (and QueryNER's when given), against t
 - *learned, warm*: the same text again (the tags are remembered per process, as on a repeated query);
 - *encoder pass*: ``embedding.encode_words`` alone for the same words, so "learned cold − encoder pass − rules"
   is what the tagger, the merge and the Viterbi pass add.
-No database is used (the vocabulary is built from the demo catalog's definitions).
+No database is used (the vocabulary is built from the demo catalog's definitions), and no shared cache: the
+parser keeps a text's tags in Redis too, which would make every run after the first "warm" (the parser's cache is
+replaced by Django's dummy cache here; *warm* is the per-process memo).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopguide.settings")
 import django  # noqa: E402
 
 django.setup()
+
+from django.core.cache.backends.dummy import DummyCache  # noqa: E402
 
 from recommend.search import parser  # noqa: E402
 from recommend.search.evaluation import read_conll  # noqa: E402
@@ -54,6 +58,7 @@ def main() -> None:
     args.add_argument("--conll", type=Path, help="also time these queries (a QueryNER CoNLL file)")
     args.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best median is kept")
     options = args.parse_args()
+    parser.cache = DummyCache("understanding-bench", {})  # every cold pass computes its tags
     vocabulary, _ = training.demo_vocabularies()
     texts = [case.text for case in evaluation.read_cases()]
     if options.conll:
