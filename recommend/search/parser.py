@@ -771,6 +771,8 @@ def _tidied(slots: list[Slot], raw: str, vocabulary: Vocabulary) -> list[Slot]:
             entry = vocabulary.lookup(norm_phrase(text))
             if entry is not None and entry[0] == slot.type:
                 value, hard = entry[1], True
+            elif end == slot.end and slot.type != "term":
+                value, hard = slot.value, slot.hard  # the head noun kept ("new trail running shoes"): its reading
             elif slot.type in ("category", "term") or not slot.hard:
                 value, hard = norm_phrase(text), slot.hard and slot.type == "term"
             else:

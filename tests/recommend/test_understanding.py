@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from recommend.search import parser
 from recommend.search.parser import parse, parse_rules
 from recommend.understanding import evaluation, tagger, training
 from shopguide import embedding
@@ -98,6 +99,14 @@ def test_a_product_phrase_stops_at_a_comma(vocab):
     parsed = parse("jigsaw puzzle, something relaxing for the evenings", vocab)
     assert "jigsaw puzzle" in {s.text for s in parsed.slots if s.type == "category"}
     assert all("," not in s.text for s in parsed.slots)
+
+
+def test_trimming_filler_keeps_the_catalog_category_of_the_head_noun(vocab):
+    """A product phrase the catalog read by its head noun keeps that reading when filler is cut from its edge."""
+    raw = "new trail running shoes"
+    phrase = parser.Slot("category", "shoes-running-shoes", raw, 0, len(raw), hard=True)
+    (tidied,) = parser._tidied([phrase], raw, vocab)
+    assert (tidied.text, tidied.value, tidied.hard) == ("trail running shoes", "shoes-running-shoes", True)
 
 
 def test_two_product_words_side_by_side_are_one_product_named_by_the_last(vocab):
