@@ -521,10 +521,14 @@ def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) ->
         search_state["min_price"] = str(parsed.price_min)
     kept = [s for s in parsed.slots if s.type not in ("price", "rating")]
     if kept:
-        # A value the catalog knows replaces the old one of its kind; a word only the tagger reads adds to them.
-        replaced = {s.type for s in kept if not s.negated and s.hard}
-        _add_fragment(search_state, _what_changes(parsed, kept), replaced)
+        _add_fragment(search_state, _what_changes(parsed, kept), _replaced_kinds(kept))
     return _search_reply(turn, state, None, may_ask=False)
+
+
+def _replaced_kinds(slots: list[Slot]) -> set[str]:
+    """A wanted value the catalog knows replaces the search's old one of its kind ("in blue" after "in red"); an
+    exclusion, or a word only the tagger reads ("RAM" in "make it 16 GB RAM"), adds to the search."""
+    return {s.type for s in slots if not s.negated and s.hard}
 
 
 def _what_changes(parsed: ParsedQuery, slots: list[Slot]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -58,22 +59,20 @@ def json_error(code: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler404: a path no API view answers is a JSON 404 under /api/ ("api/v1/nope", a missing version)."""
-    if request.path.startswith("/api/"):
-        return json_error("not_found", f"No API endpoint at {request.path}.", 404)
-    return defaults.page_not_found(request, exception)
+def _json_under_api(
+    default: Callable[..., HttpResponse], code: str, detail: str, status: int
+) -> Callable[..., HttpResponse]:
+    """A Django error handler that answers ``json_error`` under /api/ and ``default``'s page elsewhere."""
+
+    def handler(request: HttpRequest, exception: Exception) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return json_error(code, detail.format(path=request.path), status)
+        return default(request, exception)
+
+    return handler
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler400: a request Django refuses before any view (a malformed host or body) is JSON under /api/."""
-    if request.path.startswith("/api/"):
-        return json_error("bad_request", "The request could not be read.", 400)
-    return defaults.bad_request(request, exception)
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler403, for plain Django views under /api/ (DRF views answer their own 403s)."""
-    if request.path.startswith("/api/"):
-        return json_error("permission_denied", "You do not have permission to do this.", 403)
-    return defaults.permission_denied(request, exception)
+# handler404: a path no API view answers ("api/v1/nope", a missing version); handler400: a request Django refuses
+# before any view (an unknown host, a malformed body).
+not_found = _json_under_api(defaults.page_not_found, "not_found", "No API endpoint at {path}.", 404)
+bad_request = _json_under_api(defaults.bad_request, "bad_request", "The request could not be read.", 400)

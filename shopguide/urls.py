@@ -9,7 +9,6 @@ from shopguide import health
 from shopguide.throttling import throttle_login_posts
 
 handler400 = "shopguide.api.bad_request"
-handler403 = "shopguide.api.permission_denied"
 handler404 = "shopguide.api.not_found"
 handler500 = "shopguide.outage.server_error"
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from recommend.search import lexicon
+
+if TYPE_CHECKING:
+    from recommend.search.vocabulary import Vocabulary
 
 NEGATABLE = ("color", "material", "creator", "core_product_type")
 
@@ -150,7 +154,7 @@ def sentences(vocab: Vocab, count: int, seed: int) -> list[tuple[list[str], list
     return out
 
 
-def vocab_of(vocabulary) -> Vocab:  # a recommend.search.vocabulary.Vocabulary
+def vocab_of(vocabulary: Vocabulary) -> Vocab:
     """What the generator draws from, read from a shop's vocabulary (its categories, brands and values)."""
     by_type: dict[str, set[str]] = {}
     for phrase, (slot_type, _) in vocabulary.phrases.items():

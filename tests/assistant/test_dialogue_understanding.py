@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from assistant import dialogue
 from assistant.models import Intent
 from catalog.models import Product
+from recommend.search.parser import parse
+from recommend.understanding import training
 from tests.assistant.conftest import client_for, say, titles
 
 
@@ -127,8 +130,12 @@ def test_a_bare_product_word_is_a_search(search_catalog, alice):
     assert titles(turn)[0] == "Cast Iron Skillet 12 inch"
 
 
-def test_a_refinement_the_catalog_does_not_name_keeps_the_product_type(search_catalog, alice):
-    client = client_for(alice)
-    first = say(client, "headphones")
-    longer = say(client, "make it one with a long battery", conversation_id=first["conversation_id"])
-    assert longer["products"] and all("Headphones" in t or "Earbuds" in t for t in titles(longer))
+def test_what_a_refinement_adds_and_replaces(embedding_model):
+    vocab, _ = training.demo_vocabularies()
+    parsed = parse("make it 16 GB RAM", vocab)  # "16 GB" a size; "RAM" a product word only the tagger reads
+    kept = [s for s in parsed.slots if s.type not in ("price", "rating")]
+    assert dialogue._what_changes(parsed, kept) == "16 GB RAM"  # its words once, not "16 GB RAM ram"
+    assert dialogue._replaced_kinds(kept) == {"uom"}  # the tagger's "RAM" never replaces the search's category
+    excluded = parse("no leather or suede please", vocab)
+    assert dialogue._what_changes(excluded, excluded.slots) == "no leather or suede"
+    assert dialogue._replaced_kinds(excluded.slots) == set()
