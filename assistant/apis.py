@@ -66,6 +66,31 @@ class LinkOutput(serializers.Serializer):
     url = serializers.CharField()
 
 
+class UnderstoodSlotOutput(serializers.Serializer):
+    type = serializers.CharField(help_text="category, brand, color, material, department, size, feature, price, …")
+    text = serializers.CharField(help_text="the words as typed")
+    start = serializers.IntegerField(help_text="character offset in the message")
+    end = serializers.IntegerField()
+    negated = serializers.BooleanField(help_text="excluded (“no leather”, “anything but red”)")
+    hard = serializers.BooleanField(help_text="a filter the catalog applies; otherwise evidence for ranking")
+
+
+class UnderstoodOutput(serializers.Serializer):
+    act = serializers.CharField(
+        help_text="new_search, refine, product_question, compare, service, chit_chat, out_of_scope or unsure"
+    )
+    slots = UnderstoodSlotOutput(many=True)
+    price_min = serializers.CharField(allow_null=True)
+    price_max = serializers.CharField(allow_null=True)
+    price_hint = serializers.CharField(allow_null=True, help_text="cheap or premium, when words spoke of price")
+    product_type = serializers.CharField(allow_null=True, help_text="the head noun read as the product type")
+    corrected = serializers.CharField(allow_null=True, help_text="the message with typos fixed, when any were")
+    references = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="ids of the products on screen the message points at (“this”, “the second one”)",
+    )
+
+
 class TurnOutput(serializers.Serializer):
     conversation_id = serializers.UUIDField()
     intent = serializers.ChoiceField(choices=INTENTS, help_text="“unsure” when the assistant asked what was meant")
@@ -76,6 +101,9 @@ class TurnOutput(serializers.Serializer):
     citations = CitationOutput(many=True)
     suggestions = serializers.ListField(child=serializers.CharField(), help_text="quick replies: post one as text")
     links = LinkOutput(many=True)
+    understood = UnderstoodOutput(
+        allow_null=True, help_text="the structured request the message was read as; null for an answer to a question"
+    )
 
 
 class MessageOutput(serializers.Serializer):

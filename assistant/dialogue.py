@@ -127,6 +127,8 @@ class Reply:
     links: list[dict[str, str]] = field(default_factory=list)  # {"label", "url"}: sign in, a ticket
     product: Product | None = None  # what the turn was about (a product question's product)
     ticket_id: int | None = None
+    # The structured request the turn was read as (``understood``): act, slots, price bounds, references.
+    understood: dict[str, Any] | None = None
 
 
 @dataclass
@@ -167,30 +169,44 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
         has_search=bool(state.get("search")),
         has_anchor=bool(shown or turn.page_product is not None or state.get("focus")),
     )
+    reply = _routed(turn, state, shown, act, prediction)
+    reply.understood = understood(
+        turn.text, act, shown=shown, page_product=turn.page_product, has_search=bool(state.get("search"))
+    )
+    return reply, state
+
+
+def _routed(
+    turn: TurnInput,
+    state: dict[str, Any],
+    shown: list[Product],
+    act: str,
+    prediction: intents.IntentPrediction | None,
+) -> Reply:
     if act == REFINE:
-        return _refinement(turn, state, shown), state
+        return _refinement(turn, state, shown)
     if act == SIMILAR:
-        return _more_like(turn, state, shown), state
+        return _more_like(turn, state, shown)
     if act == HANDOFF or prediction is None:  # "talk to a human"
-        return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None), state
+        return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=None)
     confidence = float(prediction.confidence)
     if act == UNSURE:
         if turn.reading is not None:  # the LLM's validated reading
-            return _proposed(turn, state, shown, turn.reading, confidence=confidence), state
-        return _clarify(turn, shown, confidence), state
+            return _proposed(turn, state, shown, turn.reading, confidence=confidence)
+        return _clarify(turn, shown, confidence)
     if act == Intent.PRODUCT_SEARCH:
-        return _new_search(turn, state, confidence), state
+        return _new_search(turn, state, confidence)
     if act == Intent.PRODUCT_QUESTION:
-        return _product_question(turn, state, shown, confidence), state
+        return _product_question(turn, state, shown, confidence)
     if act == Intent.COMPARISON:
-        return _comparison(turn, state, shown, confidence), state
+        return _comparison(turn, state, shown, confidence)
     if act == Intent.CUSTOMER_SERVICE:
         if prediction.category == ServiceCategory.CONTACT:
-            return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=confidence), state
-        return _customer_service(turn, prediction.category, confidence), state
+            return _handoff(turn, state, category=ServiceCategory.CONTACT, confidence=confidence)
+        return _customer_service(turn, prediction.category, confidence)
     if act == Intent.CHIT_CHAT:
-        return _chit_chat(turn, confidence), state
-    return _out_of_scope(confidence), state
+        return _chit_chat(turn, confidence)
+    return _out_of_scope(confidence)
 
 
 REFINE, SIMILAR, HANDOFF, UNSURE = "refine", "similar", "handoff", "unsure"
@@ -236,6 +252,12 @@ def _catalog_knows(word: str) -> bool:
     return word in known or singular(word) in known
 
 
+# Words that point back at the products shown while asking for a kind of them.
+ONES_RE = re.compile(
+    r"\b(?:the|those|these|only|just)\s+ones\b|\bones\s+(?:with|without|that|in)\b|\b(?:a|an)\s+\w+er\s+one\b", re.I
+)
+
+
 def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str, intents.IntentPrediction | None]:
     """What a message does, given the conversation: REFINE the last search, ask for items SIMILAR to a product
     on screen, HANDOFF to a person, or an intent of the learned classifier (UNSURE when it is not sure and the
@@ -254,6 +276,8 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
         and _is_refinement_by_rules(parsed)
     ):
         return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
+    if has_search and ONES_RE.search(text) and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed):
+        return REFINE, None  # "show me the ones with a hood", "a longer one": what is shown, narrowed
     prediction = intents.classify(text, vector=message_vector(parsed))  # the understanding step's encoder pass
     # A confident comparison, service matter or product question is not a change to the search, whatever the
     # refinement head says of it ("compare the first two" also speaks of what is shown).
@@ -278,7 +302,10 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
     if prediction.unsure:
         # Unsure what kind of message it is, but it names a kind of product (the tagger's product type) or a
         # category or brand the shop carries, and asks nothing: a search is the useful reading, not a question.
-        if "?" not in text and (_names_catalog_things(parsed) or _names_a_product(parsed)):
+        # The head's best guess is a search and the words name a product ("got any rain jackets in green?"), or the
+        # message asks nothing and names one.
+        names_product = _names_catalog_things(parsed) or _names_a_product(parsed)
+        if names_product and ("?" not in text or prediction.intent == Intent.PRODUCT_SEARCH):
             return Intent.PRODUCT_SEARCH, prediction
         return UNSURE, prediction
     return prediction.intent, prediction
@@ -290,6 +317,33 @@ ACT_NAMES = {
     Intent.PRODUCT_QUESTION: "product_question", Intent.COMPARISON: "compare", Intent.CUSTOMER_SERVICE: "service",
     Intent.CHIT_CHAT: "chit_chat", Intent.OUT_OF_SCOPE: "out_of_scope",
 }  # fmt: skip
+
+
+def understood(
+    text: str, act: str, *, shown: list[Product], page_product: Product | None = None, has_search: bool = False
+) -> dict[str, Any]:
+    """The structured request a message was read as: its dialogue act (``ACT_NAMES``), the slots with their
+    character spans and negation scope, price bounds and hint, spelling corrections, and the products it refers to
+    by id (among those on screen: "this", "the second one", "the cheaper one"; none for a new search)."""
+    parsed = parse(text, get_vocabulary())
+    if act == SIMILAR:  # "something similar but cheaper": anchored on a product, the search changes or begins
+        name = "refine" if has_search else "new_search"
+    else:
+        name = ACT_NAMES.get(act, str(act))
+    refers = [] if act == Intent.PRODUCT_SEARCH else references.referenced(text, shown=shown, page_product=page_product)
+    return {
+        "act": name,
+        "slots": [
+            {"type": s.type, "text": s.text, "start": s.start, "end": s.end, "negated": s.negated, "hard": s.hard}
+            for s in parsed.slots
+        ],
+        "price_min": str(parsed.price_min) if parsed.price_min is not None else None,
+        "price_max": str(parsed.price_max) if parsed.price_max is not None else None,
+        "price_hint": parsed.price_hint,
+        "product_type": parsed.product_type,
+        "corrected": parsed.corrected,
+        "references": [p.pk for p in refers],
+    }
 
 
 def act_name(text: str, context: dict[str, Any]) -> str:

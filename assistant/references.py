@@ -95,8 +95,11 @@ class _Words:
     all: frozenset[str]
 
 
-def resolve_products(text: str, *, shown: Sequence[Product] = (), limit: int = 4) -> list[Product]:
-    """The products a turn refers to, in the order it mentions them; [] when nothing matches."""
+def resolve_products(
+    text: str, *, shown: Sequence[Product] = (), limit: int = 4, catalog: bool = True
+) -> list[Product]:
+    """The products a turn refers to, in the order it mentions them; [] when nothing matches. ``catalog``: a
+    product named but not shown may be looked up in the catalog (a search)."""
     folded = T.norm(text)
     if not folded:
         return []
@@ -123,7 +126,7 @@ def resolve_products(text: str, *, shown: Sequence[Product] = (), limit: int = 4
             products = _at(shown, index)
         else:
             products = _by_name(segment, shown, allow_generic=allow_generic)
-            if not products and not pronoun_question:
+            if not products and not pronoun_question and catalog:
                 products = _from_catalog(segment)
         if products:
             found.append((position, products))
@@ -265,3 +268,25 @@ def _from_catalog(segment: str) -> list[Product]:
     candidates = [h.product for h in hits]
     best = _best(content, candidates, allow_generic=False)
     return best[:1]
+
+
+ONE_RE = re.compile(r"\b(?:this|that|it|it's|its)\b")
+MANY_RE = re.compile(r"\b(?:these|those|them|they)\b")
+
+
+def referenced(text: str, *, shown: Sequence[Product] = (), page_product: Product | None = None) -> list[Product]:
+    """What a turn points at among the products in front of the shopper: by position or name among those shown
+    ("the second one", "the cheaper one", "the blue ones"), else "this" / "it" the product page's product and
+    "these" / "them" the products shown. Never a catalog search: [] when the words point at nothing on screen."""
+    shown = list(shown)
+    products = resolve_products(text, shown=shown, limit=max(len(shown), 1), catalog=False) if shown else []
+    if products:
+        return products
+    folded = T.norm(text)
+    if page_product is not None and ONE_RE.search(folded):
+        return [page_product]
+    if shown and MANY_RE.search(folded):
+        return shown
+    if len(shown) == 1 and ONE_RE.search(folded):
+        return shown
+    return []

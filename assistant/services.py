@@ -44,6 +44,7 @@ class Turn:
     shopper_message_id: int | None = None
     shopper_text: str = ""
     latency_ms: float = 0.0
+    understood: dict[str, Any] | None = None  # the structured request (``dialogue.understood``)
 
 
 def _payload(reply: dialogue.Reply) -> dict[str, Any]:
@@ -154,6 +155,7 @@ def message_post(
         shopper_message_id=asked.pk,
         shopper_text=text,
         latency_ms=latency_ms,
+        understood=reply.understood,
     )
 
 

@@ -99,10 +99,15 @@ def prepare() -> tuple[str, str]:
     # vectors by the worker once it is up (about a minute on the demo) when none were trained yet.
     call_command("train_recommendations")
     # The assistant: shipped FAQ entries (embedded now: a few dozen) and intent examples; the classifier is trained
-    # before the analytics replay, so the replayed searches' log rows carry their dialogue act. (A sample of public
-    # train splits, `load_intent_examples --dataset`, is not loaded: it cost product questions; BENCHMARKS.md.)
+    # before the analytics replay, so the replayed searches' log rows carry their dialogue act. A sample of the
+    # public Bitext and CLINC150 train splits joins them where those files are (INTENT_DATASET_DIR; BENCHMARKS.md).
     call_command("load_faq", embed=True)
     call_command("load_intent_examples")
+    dataset = Path(settings.INTENT_DATASET_DIR) if settings.INTENT_DATASET_DIR else None
+    if dataset is not None and (dataset / "clinc150.tsv").is_file() and (dataset / "bitext.tsv").is_file():
+        call_command("load_intent_examples", dataset=dataset, per_intent=settings.INTENT_DATASET_PER_INTENT)
+    else:
+        log("no public intent train splits found (INTENT_DATASET_DIR): the shipped examples alone")
     from assistant.intents import intent_train_if_stale
 
     log("training the intent classifier unless it is current (a few minutes, once)")

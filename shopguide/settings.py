@@ -283,6 +283,11 @@ LOGGING = {
 
 DEMO_PRODUCTS = env.int("DEMO_PRODUCTS", default=20_000)
 DEMO_SHOPPERS = env.int("DEMO_SHOPPERS", default=500)
+# A folder holding the public Bitext and CLINC150 *train* splits (bitext.tsv, clinc150.tsv, ../clinc150_domains.json):
+# when it is there, `make demo` adds a seeded sample of 5 lines per dataset intent to the intent examples (what a
+# shop assistant is not for; BENCHMARKS.md). Empty: the shipped examples alone.
+INTENT_DATASET_DIR = env.str("INTENT_DATASET_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "nlu" / "train"))
+INTENT_DATASET_PER_INTENT = 5
 
 # --- Search: reciprocal-rank-fusion weights of the two retrievers (tuned with evaluate_search).
 SEARCH_FUSION_WEIGHTS = {

@@ -426,7 +426,8 @@ def parse_rules(
                     following.type == slot.type
                     or (rest[0].norm in ("or", "nor", "/") and {following.type, slot.type} <= VALUE_TYPES)
                 )
-                if not alike:
+                if not alike or WANTED_AFTER.match(raw[following.end :]):
+                    # "not leather, suede is fine": the value after the list is wanted
                     break
                 negate(following, following.start)
                 rest = [t for t in all_tokens if t.start >= following.end]
@@ -438,6 +439,11 @@ def parse_rules(
                 if token.start <= t.start <= target.start:
                     t.used = True
         k = j + 1
+    for slot in slots:  # the cue after the value: "wool is a no", "leather not please"
+        after = NEGATION_AFTER.match(raw, slot.end) if slot.type not in ("price", "rating") else None
+        if after is not None and id(slot) not in negated:
+            negate(slot, slot.start)
+            negated[id(slot)] = (slot.start, after.end())
     slots = [
         Slot(s.type, s.value, s.text, s.start, s.end, True, s.hard, negated[id(s)]) if id(s) in negated else s
         for s in slots
@@ -638,7 +644,11 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
     confirmed.update(id(s) for s in slots if any(c.start < s.end and s.start < c.end for c in parsed.corrections))
     for kind, i, j in tagger_module.spans(list(tags)):
         negated = kind.startswith("not_")
-        if negated and not (_cue_before(raw, words[i].start) or NEGATION_AFFIXES.search(words[i].text)):
+        if negated and not (
+            _cue_before(raw, words[i].start)
+            or NEGATION_AFFIXES.search(words[i].text)
+            or NEGATION_AFTER.match(raw[words[j - 1].end :])
+        ):
             kind = kind[4:]  # an exclusion needs a word that says so in its clause ("no", "other than", "-free")
             negated = False
         base = kind[4:] if negated else kind
@@ -694,8 +704,13 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         if other and not negated:
             continue  # the catalog names these words as something else (a category, a brand): keep that
         if negated and (same or other):
-            # An exclusion the rules read as wanted ("anything but red"): the same slots, negated.
-            for s in same or other:
+            # An exclusion the rules read as wanted ("anything but red"): the same slots, negated; not a later value
+            # the words keep wanted ("not leather, suede is fine": the tagger does not see the comma).
+            covered = sorted(same or other, key=lambda s: s.start)
+            for s in covered:
+                if s is not covered[0] and WANTED_AFTER.match(raw[s.end :]):
+                    confirmed.add(id(s))
+                    continue
                 wider = (min(said[0], s.said[0]), max(said[1], s.said[1])) if s.said else said
                 negated_slot = Slot(s.type, s.value, s.text, s.start, s.end, True, s.hard, wider)
                 slots[slots.index(s)] = negated_slot
@@ -845,8 +860,19 @@ NEGATION_CUES = sorted(
     key=len, reverse=True,
 )  # fmt: skip
 VALUE_TYPES = frozenset(("color", "material", "brand", "style", "feature"))
-# Words between a cue and what it excludes: "nothing made of wool", "no more of the red", "without any lace".
-NEGATION_FILLER = frozenset("made of from in with any anything a an the that is are more kind type -".split())
+# Words between a cue and what it excludes: "nothing made of wool", "no more of the red", "without any lace",
+# "never want plastic", "no longer want nylon", "not too keen on wool".
+NEGATION_FILLER = frozenset(
+    "made of from in with any anything a an the that is are more kind type - want wanna need longer keen on "
+    "really".split()
+)
+# Words after an excluded value that say so: "wool is a no", "leather not please".
+NEGATION_AFTER = re.compile(r"\s*(?:(?:is|are|'s)\s+a\s+(?:no|no-go|dealbreaker)|,?\s*not\s+(?:please|thanks))\b", re.I)
+# Words after a value that keep it wanted although an exclusion comes just before: "not leather, suede is fine".
+WANTED_AFTER = re.compile(
+    r"\s*(?:(?:is|are|'s)\s+(?:fine|ok|okay|good|great|better)|instead|works|would\s+be\s+(?:fine|great|good))\b",
+    re.I,
+)
 
 
 CLAUSE_BOUNDARIES = frozenset((",", ";", ".", "!", "?", ":", "-", "but"))

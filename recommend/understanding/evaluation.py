@@ -20,6 +20,8 @@ PHRASINGS = Path(__file__).resolve().parents[2] / "tests" / "data" / "understand
 # A second set, written blind (its writer read only the demo catalog's definitions), after the first had been read
 # during development: the held-out figure.
 PHRASINGS_B = PHRASINGS.with_name("understanding_phrasings_b.jsonl")
+# A third, written blind the same way before session 10's changes and read only as aggregate figures since.
+PHRASINGS_C = PHRASINGS.with_name("understanding_phrasings_c.jsonl")
 
 
 @dataclass(frozen=True)

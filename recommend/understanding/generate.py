@@ -27,11 +27,20 @@ NEGATION_CUES = [
     ("none in", ""), ("minus", ""), ("w/o", ""), ("skip the", ""), ("anything except", ""), ("nothing", ""),
     ("", "-free"), ("non-", ""), ("", "free"), ("no", "please"), ("not", "though"), ("hate", ""),
     ("allergic to", ""), ("rather not", ""), ("no", "at all"), ("apart from", ""), ("anything other than", ""),
+    ("never want", "again"), ("i'm done with", ""), ("stay away from", ""), ("not a fan of", ""), ("can't stand", ""),
+    ("no longer want", ""), ("none of the", ""), ("anything that isn't", ""), ("that isn't", ""), ("which aren't", ""),
+    ("not too keen on", ""), ("don't like", ""), ("dislike", ""), ("leave out the", ""), ("not", "ones"),
+    ("no", "stuff"), ("please no", ""), ("", "is a no"), ("", "not please"), ("absolutely no", ""), ("done with", ""),
 ]  # fmt: skip
+# Words between two excluded values of one kind: "no red or blue", "excluding white and cream", "not wool, nylon".
+JOINERS = ["or", "and", "nor", ",", "/", "or any", "and no"]
+# Words after a value that keep it wanted although an exclusion came just before: "not leather, suede is fine".
+WANTED_AFTER = ["is fine", "is ok", "is okay", "is good", "instead", "works", "would be great", "please", "only"]
 OPENERS = [
     "", "", "", "i need", "i'm looking for", "show me", "looking for", "do you have", "find me", "i want",
     "can you find", "any", "searching for", "need", "got any", "recommend", "i would like", "help me find",
-    "where are the", "i'd love some", "suggest",
+    "where are the", "i'd love some", "suggest", "do you carry", "do you guys stock", "do you sell", "have you got",
+    "is there a", "are there any", "any chance you have", "what have you got in", "my son needs", "for my wife,",
 ]  # fmt: skip
 PRICE_FORMS = [
     ("under", "${n}"), ("under", "{n}"), ("below", "{n} dollars"), ("less than", "${n}"), ("max", "{n}"),
@@ -69,8 +78,22 @@ class _Sentence:
         self.words[-1] += suffix
 
 
-def _negated(s: _Sentence, rng: random.Random, kind: str, value: str) -> None:
+def _negated(s: _Sentence, rng: random.Random, kind: str, value: str, pool: list[str] | None = None) -> None:
+    """An excluded ``value`` with one of the cues; with ``pool``, sometimes a second value of its kind joined to it
+    (excluded as well) or a value after it that stays wanted ("not leather, suede is fine")."""
     before, after = rng.choice(NEGATION_CUES)
+    if pool and not after and before not in ("non-", "") and rng.random() < 0.35:
+        s.add(before)
+        s.add(value, f"not_{kind}")
+        other = rng.choice([v for v in pool if v != value] or pool)
+        if rng.random() < 0.7:  # both excluded
+            s.add(rng.choice(JOINERS))
+            s.add(other, f"not_{kind}")
+        else:  # the second one is wanted
+            s.add(rng.choice([",", "but", ", but", "-"]))
+            s.add(other, kind)
+            s.add(rng.choice(WANTED_AFTER))
+        return
     if after.startswith("-") or after == "free":
         if after == "free":
             s.add(value, f"not_{kind}")
@@ -127,9 +150,16 @@ def sentence(vocab: Vocab, rng: random.Random) -> tuple[list[str], list[str]]:
             "core_product_type": vocab.product_types,
         }[kind]  # fmt: skip
         if pool:
-            if rng.random() < 0.5:
-                s.add(rng.choice([",", "but", "and", "-", "just", "only", ""]) or "but")
-            _negated(s, rng, kind, rng.choice(pool))
+            if rng.random() < 0.2 and len(s.words) > 0:
+                # the exclusion first: "no leather please, looking for boots"
+                first = _Sentence()
+                _negated(first, rng, kind, rng.choice(pool), pool)
+                first.add(rng.choice([",", "-", ".", "so", "but"]))
+                s.words, s.tags = first.words + s.words, first.tags + s.tags
+            else:
+                if rng.random() < 0.5:
+                    s.add(rng.choice([",", "but", "and", "-", "just", "only", ""]) or "but")
+                _negated(s, rng, kind, rng.choice(pool), pool)
     if rng.random() < 0.35:
         if rng.random() < 0.3:
             s.add(rng.choice(["and", ",", "for"]))

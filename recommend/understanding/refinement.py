@@ -39,6 +39,12 @@ _REFINE_TEMPLATES = [
     "better rated ones", "only 4 stars and up", "with good reviews", "in stock only", "newest first",
     "sort by price", "cheapest first", "highest rated first", "anything lighter?", "smaller?", "bigger?",
     "waterproof ones?", "only waterproof", "ones with {feature}", "without the {feature}",
+    "the ones with {feature}", "show me the ones with {feature}", "just the ones with a {feature}",
+    "i'd rather have a {degree} one", "a {degree} one?", "{degree} ones please", "something a bit {degree}",
+    "something more {style}", "more {style} ones", "hmm, more {style}", "filter to {color}", "filter by {brand}",
+    "those but in {color}", "same thing in size {size}", "same but for {department}", "any of those in {material}?",
+    "i need it in {color}", "make it {color}", "switch to {material}", "change the colour to {color}",
+    "can i see them in {color}", "{color} would be better", "not those, {color} ones", "the {color} ones only",
 ]  # fmt: skip
 # New things: a product type, a question about something, a service matter, small talk.
 _NEW_TEMPLATES = [
@@ -48,7 +54,14 @@ _NEW_TEMPLATES = [
     "tell me a joke", "can i pay with paypal", "my package arrived damaged", "i need help with my account",
     "is the {color} one in stock?", "does it come with a warranty", "i changed my mind, i need {product}",
     "now i need {product}", "also looking for {product}", "what about {product} for {department}",
+    "forget that, i need {product}", "different thing: {product}", "is the second one {degree}?",
+    "which of these is the {degree2}", "does the first one have a {feature}?", "can i return it if it's too {degree}",
+    "how do i track my parcel", "ok thanks, that's all", "what are your opening hours",
 ]  # fmt: skip
+
+
+_DEGREES = ["longer", "shorter", "bigger", "smaller", "lighter", "warmer", "thinner", "wider", "taller", "softer"]
+_SUPERLATIVES = ["lightest", "warmest", "cheapest", "longest", "smallest", "best rated", "most comfortable"]
 
 
 @dataclass
@@ -90,7 +103,8 @@ def _fill(template: str, vocab: Vocab, rng: random.Random) -> str:
         brand=rng.choice(vocab.brands) if vocab.brands else "them", department=rng.choice(["women", "men", "kids"]),
         price=form.format(n=price, m=price + 50), price2=f"${price + 50}", size=rng.choice(["8", "10", "xl", "m", "42"]),
         feature=rng.choice(["hood", "pockets", "bluetooth", "handle", "lid", "zipper"]),
-        product=rng.choice(vocab.product_types),
+        product=rng.choice(vocab.product_types), degree=rng.choice(_DEGREES), degree2=rng.choice(_SUPERLATIVES),
+        style=rng.choice(["modern", "classic", "casual", "minimal", "vintage", "sporty", "elegant", "rustic"]),
     )  # fmt: skip
 
 

@@ -35,11 +35,37 @@ def test_the_output_shape(search_catalog, alice):
     turn = say(client_for(alice), "hiking boots")
     assert set(turn) == {
         "conversation_id", "intent", "confidence", "reply", "products", "comparison", "citations", "suggestions", "links",
+        "understood",
     }  # fmt: skip
     card = turn["products"][0]
     assert set(card) == {"product", "reasons"}
     assert card["product"]["url"] == f"/p/{card['product']['id']}/"
     assert turn["comparison"] is None
+
+
+def test_the_structured_request_names_act_slots_bounds_and_the_products_referred_to(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots, no leather, under $200")
+    understood = first["understood"]
+    assert understood["act"] == "new_search" and understood["references"] == []
+    leather = next(s for s in understood["slots"] if s["text"].casefold() == "leather")
+    assert leather["negated"] and "hiking boots, no leather, under $200"[leather["start"] : leather["end"]] == "leather"
+    assert understood["price_max"] == "200.00" or understood["price_max"] == "200"
+    shown = [card["product"]["id"] for card in first["products"]]
+    assert len(shown) >= 2
+    second = say(client, "is the second one waterproof?", conversation_id=first["conversation_id"])
+    assert second["understood"]["act"] == "product_question"
+    assert second["understood"]["references"] == [shown[1]]
+    third = say(client, "compare the first two", conversation_id=first["conversation_id"])
+    assert third["understood"]["act"] == "compare"
+    assert third["understood"]["references"] == shown[:2]
+
+
+def test_this_on_a_product_page_refers_to_that_product(search_catalog, alice):
+    product = Product.objects.order_by("pk").first()
+    turn = say(client_for(alice), "is this machine washable?", product_id=product.pk)
+    assert turn["understood"]["act"] == "product_question"
+    assert turn["understood"]["references"] == [product.pk]
 
 
 def test_anonymous_visitor_talks_as_the_session_shopper(search_catalog):

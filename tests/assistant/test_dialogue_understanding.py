@@ -130,6 +130,26 @@ def test_a_bare_product_word_is_a_search(search_catalog, alice):
     assert titles(turn)[0] == "Cast Iron Skillet 12 inch"
 
 
+def test_asking_whether_the_shop_has_something_is_a_search(search_catalog, alice):
+    for text in ("do you guys carry hiking boots?", "have you got any running shoes for women?"):
+        turn = say(client_for(alice), text)
+        assert turn["intent"] == Intent.PRODUCT_SEARCH, text
+        assert turn["products"], text
+
+
+def test_kitchen_goods_named_alone_are_searches_not_cooking_questions(search_catalog, alice):
+    for text in ("non-stick frying pan", "cast iron skillet"):
+        assert say(client_for(alice), text)["intent"] == Intent.PRODUCT_SEARCH, text
+
+
+def test_the_ones_with_a_feature_refine_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    narrowed = say(client, "show me the ones with a waterproof membrane", conversation_id=first["conversation_id"])
+    assert narrowed["understood"]["act"] == "refine"
+    assert all("Boots" in t for t in titles(narrowed)), "still the same search"
+
+
 def test_what_a_refinement_adds_and_replaces(embedding_model):
     vocab, _ = training.demo_vocabularies()
     parsed = parse("make it 16 GB RAM", vocab)  # "16 GB" a size; "RAM" a product word only the tagger reads

@@ -67,6 +67,41 @@ def test_negation_scope_keeps_the_wanted_values(vocab):
     assert slots(clause, negated=True) == {("material", "leather", True)}
 
 
+def test_an_exclusion_reaches_every_value_joined_to_it_but_not_one_said_to_be_fine(vocab):
+    joined = parse("curtains excluding white and cream", vocab)
+    assert slots(joined, negated=True) == {("color", "white", True), ("color", "cream", True)}
+    fine = parse("black boots, not leather, suede is fine", vocab)
+    assert ("material", "leather", True) in slots(fine) and ("material", "suede", False) in slots(fine)
+    great = parse("a wool jumper, no acrylic, cotton would be great", vocab)
+    assert slots(great, negated=True) == {("material", "acrylic", True)}
+    assert ("material", "cotton", False) in slots(great)
+
+
+@pytest.mark.parametrize(
+    ("query", "excluded"),
+    [
+        ("wool is a no, looking for a warm scarf", "wool"),
+        ("leather not please, a belt", "leather"),
+        ("i never want plastic again, water bottle", "plastic"),
+    ],
+)
+def test_a_cue_after_the_value_or_a_verb_between_still_excludes(vocab, query, excluded):
+    for reading in (parse(query, vocab), parse_rules(query, vocab)):
+        assert [s.text for s in reading.slots if s.negated] == [excluded]
+
+
+def test_a_degree_is_not_an_exclusion(vocab):
+    parsed = parse("headphones for the gym, wireless, and not too bulky", vocab)
+    assert not any(s.negated for s in parsed.slots)
+
+
+def test_asking_whether_the_shop_carries_a_product_names_no_product_in_the_verb(vocab):
+    for query in ("do you guys carry hiking boots?", "do you stock running shoes for women"):
+        parsed = parse(query, vocab)
+        categories = [s.text for s in parsed.slots if s.type == "category"]
+        assert categories in (["hiking boots"], ["running shoes"])
+
+
 def test_the_design_card_query(vocab):
     query = "comfortable stylish women's running shoes under $80, nothing made of leather"
     parsed = parse(query, vocab)
@@ -122,7 +157,7 @@ def test_switched_off_it_is_the_rules(vocab, settings):
     assert parse(query, vocab).to_dict() == parse_rules(query, vocab).to_dict()
 
 
-@pytest.mark.parametrize("path", [evaluation.PHRASINGS, evaluation.PHRASINGS_B])
+@pytest.mark.parametrize("path", [evaluation.PHRASINGS, evaluation.PHRASINGS_B, evaluation.PHRASINGS_C])
 def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_sets(vocab, path):
     cases = evaluation.read_cases(path)
     assert len(cases) >= 300

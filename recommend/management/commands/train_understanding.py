@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--queryner", type=Path, default=DEFAULT_QUERYNER, help="a TRAIN split (CoNLL)")
-        parser.add_argument("--generated", type=int, default=4000, help="sentences generated from the vocabulary")
+        parser.add_argument("--generated", type=int, default=6000, help="sentences generated from the vocabulary")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument(
             "--alphas",
