@@ -331,6 +331,8 @@ def understood(
     else:
         name = ACT_NAMES.get(act, str(act))
     refers = [] if act == Intent.PRODUCT_SEARCH else references.referenced(text, shown=shown, page_product=page_product)
+    if act == SIMILAR and not refers and page_product is not None:
+        refers = [page_product]  # "something similar but cheaper" on a product page: that product
     return {
         "act": name,
         "slots": [

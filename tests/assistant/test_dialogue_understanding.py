@@ -42,6 +42,7 @@ def test_something_similar_but_cheaper_on_a_product_page(search_catalog, alice):
         assert product.category_id == peak.category_id
         assert product.price < peak.price
     assert peak.title in turn["reply"]
+    assert turn["understood"]["act"] == "new_search" and turn["understood"]["references"] == [peak.pk]
 
 
 def test_more_like_the_first_one_stays_in_its_category_and_price_range(search_catalog, alice):
