@@ -268,6 +268,8 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
         return SIMILAR, None
     if HUMAN_RE.search(text):
         return HANDOFF, None
+    if intents.mostly_not_words(text):  # "asdf qwer zxcv": never a change to the search, whatever the tagger reads
+        return UNSURE, intents.classify(text)
     parsed = parse(text, get_vocabulary())
     if (
         has_search

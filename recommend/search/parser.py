@@ -456,6 +456,15 @@ def parse_rules(
                 if slot.said and slot.said[0] <= t.start < slot.said[1]:
                     t.used = True
 
+    wanted_words = []  # "suede is fine": the words that keep a value wanted say nothing to search for
+    for slot in parsed.slots:
+        wanted = WANTED_AFTER.match(raw, slot.end) if not slot.negated else None
+        if wanted is not None:
+            wanted_words.append((slot.end, wanted.end()))
+            for t in tokens:
+                if slot.end <= t.start < wanted.end():
+                    t.used = True
+
     # 7. What is left is free text for the retrievers (evidence-only slots leave their words there).
     used_spans = [(s.start, s.end) for s in parsed.slots if s.hard]
     free = [
@@ -465,6 +474,7 @@ def parse_rules(
     ]  # fmt: skip
     parsed.free_text = " ".join(free)
     removed = [s.said or (s.start, s.end) for s in parsed.slots if s.negated or s.type in ("price", "rating")]
+    removed += wanted_words
     fixes = {(c.start, c.end): c.corrected for c in parsed.corrections}
     parsed.search_text = " ".join(
         fixes.get((t.start, t.end), raw[t.start : t.end])

@@ -151,6 +151,24 @@ def test_the_ones_with_a_feature_refine_the_last_search(search_catalog, alice):
     assert all("Boots" in t for t in titles(narrowed)), "still the same search"
 
 
+def test_an_exclusion_with_a_value_kept_wanted_refines_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    narrowed = say(client, "not leather, suede is fine, under $200", conversation_id=first["conversation_id"])
+    assert narrowed["understood"]["act"] == "refine"
+    assert narrowed["products"] and all("Boots" in t for t in titles(narrowed)), "still the same search"
+    assert all(Decimal(c["product"]["price"]) <= 200 for c in narrowed["products"])
+
+
+def test_gibberish_after_a_search_does_not_change_it(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    turn = say(client, "asdf qwer zxcv", conversation_id=first["conversation_id"])
+    assert turn["intent"] == "unsure"
+    again = say(client, "cheaper", conversation_id=first["conversation_id"])
+    assert "asdf" not in again["reply"]
+
+
 def test_what_a_refinement_adds_and_replaces(embedding_model):
     vocab, _ = training.demo_vocabularies()
     parsed = parse("make it 16 GB RAM", vocab)  # "16 GB" a size; "RAM" a product word only the tagger reads
