@@ -591,17 +591,23 @@ def _replaced_kinds(slots: list[Slot]) -> set[str]:
 
 def _what_changes(parsed: ParsedQuery, slots: list[Slot]) -> str:
     """The words of a refinement the search reads: its values, an exclusion with its cue ("no leather"), and any
-    other word that is not filler ("actually blue instead, please" → "blue")."""
-    spans: list[tuple[int, int]] = []
-    for a, b in sorted(s.said if s.negated and s.said else (s.start, s.end) for s in slots):
-        if spans and a <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
-        else:
-            spans.append((a, b))
-    parts = [parsed.raw[a:b] for a, b in spans]
-    said = {w.casefold() for part in parts for w in re.findall(r"\w+", part)}
-    parts += [w for w in _content_words(parsed.free_text) if w.casefold() not in said]
-    return " ".join(parts)
+    other word that is not filler ("actually blue instead, please" → "blue"). Exclusions come last, so a wanted
+    value never follows one ("not leather, suede is fine" → "suede not leather": "not leather suede" would read
+    as excluding both)."""
+
+    def merged(chosen: list[Slot]) -> list[str]:
+        spans: list[tuple[int, int]] = []
+        for a, b in sorted(s.said if s.negated and s.said else (s.start, s.end) for s in chosen):
+            if spans and a <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+            else:
+                spans.append((a, b))
+        return [parsed.raw[a:b].strip(" ,;") for a, b in spans]
+
+    wanted, excluded = merged([s for s in slots if not s.negated]), merged([s for s in slots if s.negated])
+    said = {w.casefold() for part in wanted + excluded for w in re.findall(r"\w+", part)}
+    words = [w for w in _content_words(parsed.free_text) if w.casefold() not in said]
+    return " ".join(wanted + words + excluded)
 
 
 def _cheaper(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:

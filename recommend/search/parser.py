@@ -721,7 +721,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
                 if s is not covered[0] and WANTED_AFTER.match(raw[s.end :]):
                     confirmed.add(id(s))
                     continue
-                wider = (min(said[0], s.said[0]), max(said[1], s.said[1])) if s.said else said
+                # from the first cue to this value's end (the tagger's span may run on over a value kept wanted)
+                wider = (min(said[0], s.said[0]), max(s.said[1], s.end)) if s.said else (said[0], s.end)
                 negated_slot = Slot(s.type, s.value, s.text, s.start, s.end, True, s.hard, wider)
                 slots[slots.index(s)] = negated_slot
                 confirmed.add(id(negated_slot))

@@ -158,6 +158,7 @@ def test_an_exclusion_with_a_value_kept_wanted_refines_the_last_search(search_ca
     assert narrowed["understood"]["act"] == "refine"
     assert narrowed["products"] and all("Boots" in t for t in titles(narrowed)), "still the same search"
     assert all(Decimal(c["product"]["price"]) <= 200 for c in narrowed["products"])
+    assert "not leather" in narrowed["reply"] and "not suede" not in narrowed["reply"]  # the chips say what was asked
 
 
 def test_gibberish_after_a_search_does_not_change_it(search_catalog, alice):
