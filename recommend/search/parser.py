@@ -872,7 +872,7 @@ NEGATION_CUES = sorted(
 )  # fmt: skip
 VALUE_TYPES = frozenset(("color", "material", "brand", "style", "feature"))
 # Words between a cue and what it excludes: "nothing made of wool", "no more of the red", "without any lace",
-# "never want plastic", "no longer want nylon", "not too keen on wool".
+# "never want plastic", "no longer want nylon", "not keen on wool" ("not too bulky" is a degree: "too" is not here).
 NEGATION_FILLER = frozenset(
     "made of from in with any anything a an the that is are more kind type - want wanna need longer keen on "
     "really".split()
