@@ -21,7 +21,6 @@ import hashlib
 import io
 import logging
 import random
-import re
 import threading
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from django.db import transaction
 
+from assistant.language import WORD_RE
 from assistant.models import Intent, IntentClassifier, IntentExample, ServiceCategory
 from recommend.search.retrieval import query_vector
 from recommend.search.vocabulary import get_vocabulary
@@ -547,13 +547,10 @@ def classify(text: str, *, vector: np.ndarray | None = None) -> IntentPrediction
     return prediction
 
 
-WORD_RE = re.compile(r"[^\W\d_]+")
-
-
 def mostly_not_words(text: str) -> bool:
     """At least two-thirds of the message's words, and at least two of them, are not English words (symspellpy's
     frequency list) nor the catalog's; short chat tokens ("lol", "thx") do not count against it."""
-    words = [w.casefold() for w in WORD_RE.findall(text)]
+    words = [w.casefold() for w in WORD_RE.findall(text)]  # the language check's words
     vocabulary = get_vocabulary()
     unknown = [w for w in words if not vocabulary.knows(w)]
     return len(unknown) >= 2 and all(len(w) >= 4 for w in unknown) and 3 * len(unknown) >= 2 * len(words)
