@@ -876,13 +876,39 @@ def _recent_orders(shopper: Shopper) -> tuple[str, list[dict[str, Any]]]:
 def _handoff(turn: TurnInput, state: dict[str, Any], *, category: str, confidence: float | None) -> Reply:
     from assistant import services
 
-    ticket = services.support_ticket_open(
-        conversation_id=turn.conversation_id,
-        shopper=turn.shopper,
-        category=category,
-        summary=turn.text,
-        transcript=turn.transcript,
-    )
+    if not turn.signed_in or turn.shopper is None:
+        # The team answers by account: a ticket from nobody could never be answered (and anyone could file
+        # thousands). Sign-in brings this conversation along (conversations follow the visitor into the account).
+        return Reply(
+            Intent.CUSTOMER_SERVICE,
+            "Our customer service team can take this over. Sign in first, so they know who you are and can "
+            "reply to you; then ask me again and I'll pass this conversation on.",
+            confidence,
+            links=[{"label": "Sign in", "url": reverse("orders:login") + "?next=" + reverse("assistant:chat")}],
+        )
+    try:
+        ticket, created = services.support_ticket_open(
+            conversation_id=turn.conversation_id,
+            shopper=turn.shopper,
+            category=category,
+            summary=turn.text,
+            transcript=turn.transcript,
+        )
+    except services.TicketLimitReached as full:
+        return Reply(
+            Intent.CUSTOMER_SERVICE,
+            f"You already have {full.open_tickets} open requests with our customer service team. They answer "
+            "each within one business day; a new one can be opened once one of them is answered.",
+            confidence,
+        )
+    if not created:
+        return Reply(
+            Intent.CUSTOMER_SERVICE,
+            f"This conversation is already with our customer service team: ticket #{ticket.pk}. "
+            "I've added your latest messages to it; they answer within one business day.",
+            confidence,
+            ticket_id=ticket.pk,
+        )
     return Reply(
         Intent.CUSTOMER_SERVICE,
         f"I've passed this conversation to our customer service team: ticket #{ticket.pk}. "

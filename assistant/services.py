@@ -17,6 +17,7 @@ from recommend.analytics.services import surface_impression_record
 from recommend.models import SurfaceImpression
 
 TRANSCRIPT_MESSAGES = 40
+MAX_OPEN_TICKETS = 3  # per shopper: more is spam or impatience, and the team answers in order anyway
 
 
 class ConversationNotFound(Exception):
@@ -159,16 +160,40 @@ def message_post(
     )
 
 
+class TicketLimitReached(Exception):
+    """The shopper has as many open tickets as one person may (they are answered in order)."""
+
+    def __init__(self, open_tickets: int) -> None:
+        super().__init__(f"{open_tickets} open tickets")
+        self.open_tickets = open_tickets
+
+
+@transaction.atomic
 def support_ticket_open(
-    *, conversation_id: uuid.UUID | None, shopper: Shopper | None, category: str, summary: str, transcript: str
-) -> SupportTicket:
-    return SupportTicket.objects.create(
+    *, conversation_id: uuid.UUID | None, shopper: Shopper, category: str, summary: str, transcript: str
+) -> tuple[SupportTicket, bool]:
+    """Hand a conversation to the team: (ticket, created). A conversation has one open ticket: asking again
+    adds to it (its transcript is brought up to date). A shopper holds at most MAX_OPEN_TICKETS open ones;
+    beyond that TicketLimitReached. The shopper's row is locked, so concurrent requests count correctly."""
+    Shopper.objects.select_for_update().filter(pk=shopper.pk).first()
+    open_tickets = SupportTicket.objects.filter(shopper=shopper, status=SupportTicket.Status.OPEN)
+    if conversation_id is not None:
+        existing = open_tickets.filter(conversation_id=conversation_id).order_by("pk").first()
+        if existing is not None:
+            existing.transcript = transcript
+            existing.save(update_fields=["transcript"])
+            return existing, False
+    count = open_tickets.count()
+    if count >= MAX_OPEN_TICKETS:
+        raise TicketLimitReached(count)
+    ticket = SupportTicket.objects.create(
         conversation_id=conversation_id,
         shopper=shopper,
         category=category,
         summary=summary[:300],
         transcript=transcript,
     )
+    return ticket, True
 
 
 @transaction.atomic

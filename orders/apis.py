@@ -23,6 +23,7 @@ from orders import selectors, services
 from orders.models import Order, OrderLine
 from profiles.models import Event
 from profiles.services import shopper_for_request
+from shopguide.throttling import charge
 
 ERROR_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
@@ -185,6 +186,7 @@ class OrderListPlaceApi(ListAPIView):
 
     @extend_schema(request=None, responses={201: OrderOutput})
     def post(self, request: Request) -> Response:
+        charge(request, "checkout", cost=1)  # only placing counts: listing one's orders is free
         try:
             order = services.order_place(shopper=shopper_for_request(request))
         except services.OrderError as error:

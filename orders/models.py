@@ -37,8 +37,11 @@ class Order(models.Model):
         CANCELLED = "cancelled"
         RETURNED = "returned"
 
-    # Deleting a shopper deletes their orders: no row may name an erased person.
-    shopper = models.ForeignKey("profiles.Shopper", related_name="orders", on_delete=models.CASCADE)
+    # Erasing a shopper keeps their orders for the shop's accounts, detached from the person (null): an order
+    # holds no personal data of its own. Open orders are cancelled first, their stock returned (receivers.py).
+    shopper = models.ForeignKey(
+        "profiles.Shopper", null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+    )
     number = models.CharField(max_length=20, unique=True)  # what the shopper quotes: "SG-2611-000123"
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLACED)
     total = models.DecimalField(max_digits=12, decimal_places=2)

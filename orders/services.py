@@ -16,6 +16,7 @@ from catalog.models import Product
 from orders.models import Cart, CartLine, Order, OrderLine
 from orders.selectors import line_problem
 from profiles.models import Event, Shopper
+from profiles.privacy import ErasureRefused
 from profiles.services import EventInput, event_record_many
 
 MAX_LINE_QUANTITY = 99  # per product per cart: a typo ("100" for "10") should not empty the warehouse
@@ -261,6 +262,32 @@ def order_status_set(*, order: Order, status: str) -> Order:
 def _restore_stock(order: Order) -> None:
     for line in order.lines.exclude(product__isnull=True).order_by("product_id"):
         Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+
+
+def orders_settle_for_erasure(*, shopper_ids: list[int]) -> list[str]:
+    """Before a person's shoppers are erased: cancel their placed orders and put the stock back (returns the
+    numbers), so nothing is held for someone who no longer exists. Call inside the erasure's transaction.
+
+    ErasureRefused while an order is on its way: it is being fulfilled and cannot be called back, and the
+    person may still need to return it. Delivered, cancelled and returned orders need nothing; all of them
+    stay for the shop's accounts, detached from the person (``Order.shopper`` is set null).
+    """
+    orders = list(Order.objects.select_for_update().filter(shopper_id__in=shopper_ids).order_by("pk"))
+    shipped = [o.number for o in orders if o.status == Order.Status.SHIPPED]
+    if shipped:
+        raise ErasureRefused(
+            f"Order {shipped[0]} is on its way. You can delete your account once it has arrived "
+            "(or been returned); until then we need your account to deliver it.",
+            code="order_in_transit",
+        )
+    cancelled = []
+    for order in orders:
+        if order.status == Order.Status.PLACED:
+            _restore_stock(order)
+            order.status = Order.Status.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+            cancelled.append(order.number)
+    return cancelled
 
 
 def cart_merge(*, source: Shopper, target: Shopper) -> None:

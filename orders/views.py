@@ -25,6 +25,7 @@ from orders.models import Order
 from profiles.models import Event
 from profiles.services import shopper_for_request
 from shopguide.text import one_line
+from shopguide.throttling import throttle_posts
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -207,6 +208,7 @@ def cart_remove(request: HtmxHttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle_posts("checkout")  # the same budget as POST /api/v1/orders
 def checkout(request: HtmxHttpRequest) -> HttpResponse:
     shopper = shopper_for_request(request)
     error = ""

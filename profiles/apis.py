@@ -12,7 +12,7 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -22,7 +22,8 @@ from rest_framework.views import APIView
 from profiles import privacy, services
 from profiles.models import Event
 from profiles.services import anonymous_shopper_ids, shopper_for_request
-from shopguide.throttling import ScopedRateThrottle
+from profiles.visitors import visitor_known
+from shopguide.throttling import charge
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
 # Every view here serves only request.user's own data: there is no id in these URLs to point at
@@ -125,8 +126,17 @@ class MeExportApi(APIView):
         return Response(MeExportOutput(privacy.user_data_export(user=request.user)).data)
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 class MeDeleteApi(APIView):
-    """Delete the signed-in account and every row about the person, then log out. 204 when done."""
+    """Delete the signed-in account and every row about the person, then log out. 204 when done.
+
+    Open orders are cancelled and their stock returned; orders stay for the shop's accounts without the
+    person. 409 ``order_in_transit`` while an order is on its way; 403 ``staff_account`` for staff.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -136,27 +146,44 @@ class MeDeleteApi(APIView):
         try:
             privacy.user_erase(user=request.user, anonymous_shopper_ids=anonymous)
         except privacy.ErasureRefused as exc:
-            raise PermissionDenied(str(exc), code="staff_account") from exc
+            if exc.code == "staff_account":
+                raise PermissionDenied(str(exc), code=exc.code) from exc
+            raise Conflict(str(exc), code=exc.code) from exc
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_ERRORS_REPORTED = 20
+# Cart and purchase events are written by the cart and checkout code (orders/services.py) when the cart or
+# order really changes; a client could otherwise invent revenue, conversions and "bought together" pairs.
+SERVER_KINDS = frozenset({Event.Kind.CART_ADD, Event.Kind.CART_REMOVE, Event.Kind.PURCHASE})
+CLIENT_KINDS = [(value, label) for value, label in Event.Kind.choices if value not in SERVER_KINDS]
 
 
 class EventItemInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Event.Kind.choices)
-    product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    kind = serializers.ChoiceField(choices=CLIENT_KINDS)
+    product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
     query = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     surface = serializers.ChoiceField(choices=Event.Surface.choices, required=False, default=Event.Surface.DIRECT)
     position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100_000)
-    order_id = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0)
     client_event_id = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=64, help_text="makes retries idempotent"
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=64,
+        help_text="makes retries idempotent: unique per shopper",
     )
-    created_at = serializers.DateTimeField(required=False, help_text="when it happened (default: now)")
+    created_at = serializers.DateTimeField(
+        required=False, help_text="when it happened (default: now); at most EVENT_MAX_AGE_MINUTES ago"
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") in SERVER_KINDS:
+            kind = data["kind"]
+            source = "checkout" if kind == Event.Kind.PURCHASE else "the cart"
+            raise ValidationError({"kind": [f"{kind} events are recorded by {source}, not sent by clients"]})
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kind = attrs["kind"]
@@ -165,15 +192,15 @@ class EventItemInput(serializers.Serializer):
                 raise ValidationError({"query": "a search event needs the query"})
         elif attrs.get("product_id") is None:
             raise ValidationError({"product_id": f"a {kind} event needs a product"})
-        if kind == Event.Kind.PURCHASE and not attrs.get("order_id"):
-            raise ValidationError({"order_id": "a purchase event needs the order id"})
         created_at = attrs.get("created_at")
         if created_at is not None:
             now = timezone.now()
             if created_at > now + MAX_CLOCK_SKEW:
                 raise ValidationError({"created_at": "is in the future"})
-            if created_at < now - timedelta(days=settings.EVENT_RETENTION_DAYS):
-                raise ValidationError({"created_at": "is older than the retention period"})
+            # Late events would rewrite analytics of days already reported (and old ones are not news to a profile).
+            if created_at < now - settings.EVENT_MAX_AGE:
+                minutes = int(settings.EVENT_MAX_AGE.total_seconds() // 60)
+                raise ValidationError({"created_at": f"is more than {minutes} minutes ago"})
         return attrs
 
 
@@ -224,14 +251,16 @@ class EventRecordApi(APIView):
     """Record what a shopper did: one event, or ``{"events": [...]}`` (at most 500), all or nothing.
 
     The events belong to the caller: the logged-in account's shopper, or this browser session's
-    anonymous shopper. A retried batch stores each event once (``client_event_id``). For logged-in
+    anonymous shopper (which needs the visitor cookie any shop page sets). Clients send views, clicks, searches
+    and wishlist adds; cart and purchase events come from the cart and checkout themselves. A retried batch
+    stores each event once (``client_event_id``, unique per shopper). For logged-in
     sessions the CSRF token is required, in the ``X-CSRFToken`` header or, from the storefront's
     beacon (a form body with the events as JSON in ``payload``), in ``csrfmiddlewaretoken``.
     """
 
     permission_classes = [AllowAny]
     parser_classes = [JSONParser, FormParser]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes: list = []  # counted per event in post() (THROTTLE_EVENTS_RATE)
     throttle_scope = "events"
 
     @extend_schema(
@@ -257,7 +286,20 @@ class EventRecordApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        items = _events_from(request.data)
+        if not request.user.is_authenticated and not visitor_known(request._request):
+            # A visitor id comes with the first page of the shop: a request without one is a script, which
+            # would otherwise create a new anonymous shopper with every call.
+            raise PermissionDenied(
+                "Anonymous events need this browser's visitor cookie: it is set by any page of the shop.",
+                code="no_visitor",
+            )
+        try:
+            items = _events_from(request.data)
+        except APIException:
+            charge(request, "events", cost=1)  # a body that is not events costs one, like a single event
+            raise
+        # The rate counts events, not requests: a batch of 500 spends 500, all at once or (429) none of it.
+        charge(request, "events", cost=max(1, len(items)))
         form = EventItemInput(data=items, many=True)
         if not form.is_valid():
             raise ValidationError(_named_errors(form.errors))

@@ -58,14 +58,17 @@ class Event(models.Model):
     position = models.PositiveIntegerField(null=True, blank=True)
     order_id = models.CharField(max_length=64, blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    # Set by clients so a retried batch is stored once.
-    client_event_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Set by clients so a retried batch is stored once: unique per shopper (every client may count from "c1").
+    client_event_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULL: no id; NULLs never collide)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["shopper", "-created_at"], name="event_shopper_recent_idx"),
             models.Index(fields=["product", "kind"], name="event_product_kind_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shopper", "client_event_id"], name="event_client_id_per_shopper"),
         ]
 
     def __str__(self) -> str:

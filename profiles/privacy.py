@@ -35,6 +35,7 @@ from catalog.formatting import price_range_label
 from catalog.models import Brand, Category, Product
 from catalog.selectors import parse_price_band
 from profiles.models import Event, Profile, Shopper
+from profiles.signals import shopper_erasing
 
 INTEREST_KINDS = ("category", "brand", "price_band", "attribute")
 MAX_INTERESTS_SHOWN = 8  # per kind; removing one brings the next into view
@@ -47,7 +48,13 @@ class InterestError(ValueError):
 
 
 class ErasureRefused(Exception):
-    """The account may not erase itself here (staff accounts are closed by an administrator)."""
+    """The account may not be erased now: a staff account (closed by an administrator), or an order on its way.
+
+    ``code`` is stable for API clients; the message is for the person."""
+
+    def __init__(self, detail: str, *, code: str = "staff_account") -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 # --- Interest keys ------------------------------------------------------------------------------
@@ -253,17 +260,31 @@ EVENT_FIELDS = (
 _EXPLICIT_MODELS = {"profiles.shopper", "profiles.profile", "profiles.event"}
 
 
-def _personal_rows(user: AbstractBaseUser) -> dict[type[Model], list[Model] | Any]:
-    """Every row that deleting this user removes, by model: querysets or lists of instances."""
+def _collected(collector: Collector, rows: dict[type[Model], Any]) -> None:
+    for model, instances in collector.data.items():
+        rows[model] = sorted({o.pk: o for o in [*rows.get(model, []), *instances]}.values(), key=lambda o: o.pk)
+    for qs in collector.fast_deletes:
+        rows[qs.model] = list(rows.get(qs.model, [])) + list(qs.order_by("pk"))
+
+
+def _personal_rows(user: AbstractBaseUser, *, kept: bool = False) -> dict[type[Model], list[Model] | Any]:
+    """Every row that deleting this user removes, by model: querysets or lists of instances.
+
+    ``kept``: also the rows erasure keeps, detached from the person (orders, for the shop's accounts), with
+    what belongs to them (their lines): they are the person's until then, so the export has them.
+    """
     user_model = get_user_model()
-    collector = Collector(using=router.db_for_write(user_model))
+    using = router.db_for_write(user_model)
+    collector = Collector(using=using)
     collector.collect([user_model.objects.get(pk=user.pk)])  # a real instance, not request.user's lazy proxy
     rows: dict[type[Model], Any] = {}
-    for model, instances in collector.data.items():
-        rows[model] = sorted(instances, key=lambda o: o.pk)
-    for qs in collector.fast_deletes:
-        rows.setdefault(qs.model, [])
-        rows[qs.model] = list(rows[qs.model]) + list(qs.order_by("pk"))
+    _collected(collector, rows)
+    if kept:
+        detached = [obj for batches in collector.field_updates.values() for batch in batches for obj in batch]
+        if detached:
+            owned = Collector(using=using)
+            owned.collect(detached)
+            _collected(owned, rows)
     return rows
 
 
@@ -310,7 +331,7 @@ def user_data_export(*, user: AbstractBaseUser) -> dict[str, Any]:
             "graph_trained_at": profile.graph_trained_at,
         }
     user_label = get_user_model()._meta.label_lower
-    for model, objs in _personal_rows(user).items():
+    for model, objs in _personal_rows(user, kept=True).items():
         label = model._meta.label_lower
         if label in _EXPLICIT_MODELS or label == user_label or not objs:
             continue
@@ -363,7 +384,9 @@ def user_erase(*, user: AbstractBaseUser, anonymous_shopper_ids: Sequence[int] =
     """Delete the account and every row about the person, in one transaction.
 
     Cascades do the work: user → shopper → events, profile (with its vectors), and what other apps
-    attach to the shopper (cart, orders, search logs). ``anonymous_shopper_ids``: this browser's
+    attach to the shopper (cart, search logs, conversations). Orders stay for the shop's accounts, detached
+    from the person; before that, ``shopper_erasing`` lets the orders app cancel open orders and return their
+    stock in this same transaction, or refuse (an order on its way). ``anonymous_shopper_ids``: this browser's
     not-yet-merged anonymous shopper, which is the same person.
     """
     if user.is_staff or user.is_superuser:
@@ -374,9 +397,13 @@ def user_erase(*, user: AbstractBaseUser, anonymous_shopper_ids: Sequence[int] =
         user = user_model.objects.select_for_update().get(pk=user_pk)
         username = user.get_username()
         shopper_ids = [str(pk) for pk in Shopper.objects.filter(user=user).values_list("pk", flat=True)]
+        anonymous = list(
+            Shopper.objects.filter(pk__in=anonymous_shopper_ids, user__isnull=True).values_list("pk", flat=True)
+        )
+        shopper_erasing.send(sender=Shopper, shopper_ids=[int(pk) for pk in shopper_ids] + anonymous)
         _, deleted = user.delete()
-        if anonymous_shopper_ids:
-            _, more = Shopper.objects.filter(pk__in=anonymous_shopper_ids, user__isnull=True).delete()
+        if anonymous:
+            _, more = Shopper.objects.filter(pk__in=anonymous).delete()
             for label, count in more.items():
                 deleted[label] = deleted.get(label, 0) + count
         # The admin's history of changes to these rows would otherwise keep the person's name.

@@ -152,7 +152,7 @@ _INSERT_EVENTS = """
     INSERT INTO profiles_event
         (shopper_id, kind, product_id, query, surface, position, order_id, price, client_event_id, created_at)
     VALUES %s
-    ON CONFLICT (client_event_id) DO NOTHING
+    ON CONFLICT (shopper_id, client_event_id) DO NOTHING
     RETURNING id
 """
 
@@ -247,6 +247,14 @@ def shopper_merge(*, source: Shopper, target: Shopper) -> int:
         if source.pk not in locked or target.pk not in locked:
             return 0  # merged already (a double login) or deleted
         source, target = locked[source.pk], locked[target.pk]
+        # Client event ids are unique per shopper: an id both used (each browser counts from "c1") is a
+        # different event, kept without its id (retries of it are long over once the shopper signs in).
+        Event.objects.filter(
+            shopper=source,
+            client_event_id__in=Event.objects.filter(shopper=target, client_event_id__isnull=False).values(
+                "client_event_id"
+            ),
+        ).update(client_event_id=None)
         moved = Event.objects.filter(shopper=source).update(shopper=target)
         shopper_merging.send(sender=Shopper, source=source, target=target)
         if source.personalization_paused and not target.personalization_paused:

@@ -117,13 +117,23 @@ def account_delete(request: HtmxHttpRequest) -> HttpResponse:
     """GET: what would be deleted, and the button. POST: delete, log out, say so."""
     user = request.user
     staff = user.is_staff or user.is_superuser
+    refused = ""
     if request.method == "POST" and not staff:
         anonymous = anonymous_shopper_ids(request)
-        privacy.user_erase(user=user, anonymous_shopper_ids=anonymous)
-        logout(request)
-        return redirect("profiles:account-deleted")
-    context = {"staff": staff, "counts": privacy.erasure_preview(user=user), **storefront_context()}
-    status = 403 if staff and request.method == "POST" else 200
+        try:
+            privacy.user_erase(user=user, anonymous_shopper_ids=anonymous)
+        except privacy.ErasureRefused as exc:
+            refused = str(exc)
+        else:
+            logout(request)
+            return redirect("profiles:account-deleted")
+    context = {
+        "staff": staff,
+        "refused": refused,
+        "counts": privacy.erasure_preview(user=user),
+        **storefront_context(),
+    }
+    status = 403 if staff and request.method == "POST" else 409 if refused else 200
     return render(request, "profiles/account_delete.html", context, status=status)
 
 

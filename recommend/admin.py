@@ -21,8 +21,8 @@ from profiles.models import Shopper
 from recommend import operations, services
 from recommend.experiments import admin as experiments_admin  # noqa: F401  (registers its model admins)
 from recommend.merchandising import preview, state
-from recommend.models import OperationRun, Rule, SearchLog, Synonym
-from recommend.search import engine
+from recommend.models import OperationRun, PopularSearchBlock, Rule, SearchLog, Synonym
+from recommend.search import engine, suggest
 from shopguide.text import one_line
 
 
@@ -282,6 +282,26 @@ class SynonymAdmin(MerchandisingAdmin):
     def replay(self, unsaved: Synonym, replaces: tuple[str, int] | None) -> preview.Replay:
         row = (unsaved.pk, unsaved.terms, unsaved.synonyms, unsaved.kind, unsaved.starts_at, unsaved.ends_at)
         return preview.replay(synonym=row, replaces=replaces)
+
+
+@admin.register(PopularSearchBlock)
+class PopularSearchBlockAdmin(admin.ModelAdmin):
+    """Phrases kept out of the "Popular searches" every visitor sees (takes effect at once)."""
+
+    list_display = ["phrase", "note", "created_at"]
+    search_fields = ["phrase", "note"]
+
+    def save_model(self, request: HttpRequest, obj: PopularSearchBlock, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        suggest.popular_searches_forget()
+
+    def delete_model(self, request: HttpRequest, obj: PopularSearchBlock) -> None:
+        super().delete_model(request, obj)
+        suggest.popular_searches_forget()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PopularSearchBlock]) -> None:
+        super().delete_queryset(request, queryset)
+        suggest.popular_searches_forget()
 
 
 @admin.register(SearchLog)

@@ -18,6 +18,7 @@ from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
 from recommend.search.engine import SORTS, Hit, SearchFilters, SearchResult, search
 from recommend.search.suggest import suggest
+from shopguide.throttling import ScopedRateThrottle
 
 MAX_QUERY = 1000
 MAX_BRANDS = 30
@@ -328,6 +329,8 @@ class ProductSearchApi(APIView):
     """
 
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "search"
 
     @extend_schema(operation_id="search", tags=["search"], parameters=[SearchInput], responses={200: SearchOutput})
     def get(self, request: Request) -> Response:
@@ -363,6 +366,8 @@ class SearchAutocompleteApi(APIView):
     """
 
     permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "autocomplete"
 
     @extend_schema(
         operation_id="autocomplete",

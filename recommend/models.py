@@ -11,6 +11,22 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+class PopularSearchBlock(models.Model):
+    """A phrase a merchandiser keeps out of "Popular searches" (shown to every visitor): a popular search that
+    contains it, as whole words, is not suggested. Searching for it still works."""
+
+    phrase = models.CharField(max_length=80, unique=True, help_text="words; matched case-insensitively")
+    note = models.CharField(max_length=200, blank=True, help_text="why, for the next merchandiser")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = "blocked popular search"
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
 class SearchLog(models.Model):
     query = models.CharField(max_length=1000)
     parsed = models.JSONField(default=dict)

@@ -34,6 +34,7 @@ from recommend.search.refine import constraint_spans, query_without
 from recommend.search.suggest import Suggestions, popular_searches, search_url, suggest
 from recommend.search.vocabulary import get_vocabulary
 from shopguide.text import one_line
+from shopguide.throttling import throttle
 
 PAGE_SIZE = 24
 MAX_QUERY = 1000  # what the parser reads; the rest would be ignored anyway
@@ -223,6 +224,7 @@ def _results_context(path: str, params: SearchParams, result: SearchResult) -> d
     }
 
 
+@throttle("search", methods=("GET",))  # the same budget as the search API
 def search_page(request: HtmxHttpRequest) -> HttpResponse:
     params = SearchParams.from_query(request.GET)
     context: dict[str, Any] = {"params": params, "search_query": params.q}
@@ -271,6 +273,7 @@ def _suggestion_groups(suggestions: Suggestions) -> list[dict[str, Any]]:
     return rendered
 
 
+@throttle("autocomplete", methods=("GET",))
 def search_suggest(request: HtmxHttpRequest) -> HttpResponse:
     """The listbox under the search box (an htmx fragment); cheap enough for every pause in typing."""
     suggestions = suggest(request.GET.get("q", ""))

@@ -192,6 +192,9 @@ TORCH_THREADS = env.int("TORCH_THREADS", default=0)  # intra-op threads of torch
 GRAPH_EMBEDDING_DIM = 64  # shopper and product vectors of the knowledge-graph model (profiles/graph.py)
 GRAPH_TRAIN_EPOCHS = env.int("GRAPH_TRAIN_EPOCHS", default=10)  # epochs of the periodic graph training
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=365)  # older events are deleted by a periodic task
+# A client may send an event this late (a beacon sent when a tab comes back online), no later: older ones
+# would rewrite analytics already reported.
+EVENT_MAX_AGE = timedelta(minutes=env.int("EVENT_MAX_AGE_MINUTES", default=60))
 # Trending: popularity decays by half every TRENDING_HALF_LIFE_DAYS (recommend/recs/training.py).
 TRENDING_HALF_LIFE_DAYS = env.float("TRENDING_HALF_LIFE_DAYS", default=3.0)
 # A burst of events becomes one profile refresh: the first sends it this many seconds later, the rest
@@ -250,6 +253,10 @@ REST_FRAMEWORK = {
         "events": _rate("THROTTLE_EVENTS_RATE", "1200/min"),
         "assistant": _rate("THROTTLE_ASSISTANT_RATE", "120/min"),
         "login": _rate("THROTTLE_LOGIN_RATE", "60/min"),
+        # Search runs the model and the database: 2 a second on average per address, bursts up to the whole minute's.
+        "search": _rate("THROTTLE_SEARCH_RATE", "120/min"),
+        "autocomplete": _rate("THROTTLE_AUTOCOMPLETE_RATE", "600/min"),  # one per pause in typing
+        "checkout": _rate("THROTTLE_CHECKOUT_RATE", "30/hour"),
     },
     # Proxies in front of the app that append to X-Forwarded-For: the client is the address that many hops back.
     # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).

@@ -1,27 +1,51 @@
-"""Throttles: DRF scoped rates for the APIs, an address-based rate on login posts, and axes' lockout.
+"""Throttles: per-scope rates for the APIs and the storefront, an address-based rate on login posts, axes' lockout.
 
 Every refusal is a 429 with ``Retry-After`` (whole seconds): JSON ``{"code": "throttled", "detail": ...}``
-for API, htmx and script callers, a readable page for a person at a browser. Counters live in the
-default (Redis) cache, so every web process shares them. Rates: ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``.
+for API, htmx and script callers, a readable page for a person at a browser. Rates:
+``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` ("<n>/<period>").
+
+Counting is atomic: one Redis script per request (GCRA, a token bucket kept as one timestamp per key), so
+concurrent requests cannot read the same count and all pass, as DRF's read-modify-write history list let
+them. A request may cost more than one (a batch of 500 events costs 500). The bucket holds the scope's
+whole rate, so a burst of up to ``n`` is allowed, then one more every ``period / n``. Counters live in the
+default (Redis) cache, shared by every web process; when Redis is unreachable requests pass (fail open).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 import redis
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from rest_framework import throttling
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
+
+# KEYS[1]: the bucket. ARGV: period (s), emission interval (s), cost. The bucket is the "theoretical arrival
+# time" (tat): the moment it would be empty again. A request is allowed when, after adding its cost, the tat
+# is at most one period ahead of now. Redis's own clock, so every web process agrees.
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local period = tonumber(ARGV[1])
+local new_tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now) + tonumber(ARGV[3]) * tonumber(ARGV[2])
+local wait = new_tat - period - now
+if wait > 0 then
+  return {0, tostring(wait)}
+end
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1)
+return {1, '0'}
+"""
+_script: Any = None  # redis-py Script: its SHA, loaded into Redis on first use (and again after a restart)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -30,41 +54,65 @@ def client_address(request: HttpRequest) -> str:
     return BaseThrottle().get_ident(request)
 
 
-class FailOpen:
-    """A throttle that lets requests through when its counters (Redis) cannot be reached: a cache outage must not
-    turn away shoppers or lose behaviour events (they are stored in Postgres first, DESIGN.md)."""
+def scope_rate(scope: str) -> tuple[int, int] | None:
+    """(requests, period in seconds) of a scope, None when it has no rate (unlimited)."""
+    rate = SimpleRateThrottle.THROTTLE_RATES.get(scope)  # read per call: tests lower a rate for one test
+    if not rate:
+        return None
+    num, period = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
+    return int(num), int(period)
+
+
+def _ident(request: Any, *, by_address: bool) -> str:
+    user = getattr(request, "user", None)
+    if not by_address and user is not None and user.is_authenticated:
+        return f"user{user.pk}"
+    return client_address(request)
+
+
+def rate_take(request: Any, scope: str, *, cost: int = 1, by_address: bool = False) -> float | None:
+    """Spend ``cost`` of the caller's budget for ``scope``: None when allowed, else the seconds to wait.
+
+    The caller is the account, or the client address for anonymous callers (``by_address``: always the
+    address, e.g. sign-in attempts whatever the username). Nothing is spent by a refused request.
+    """
+    rate = scope_rate(scope)
+    if rate is None or cost <= 0:
+        return None
+    num, period = rate
+    key = cache.make_key(f"throttle_{scope}_{_ident(request, by_address=by_address)}")
+    try:
+        global _script
+        client = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
+        if _script is None:
+            _script = client.register_script(_GCRA)
+        allowed, wait = _script(keys=[key], args=[period, period / num, cost], client=client)
+    except (redis.RedisError, OSError) as exc:
+        logger.warning("throttle %s not applied, its cache is unreachable: %s", scope, exc)
+        return None
+    return None if int(allowed) else float(wait)
+
+
+class ScopedRateThrottle(BaseThrottle):
+    """DRF throttle for a view's ``throttle_scope``: per account, or per address for anonymous callers."""
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        try:
-            return super().allow_request(request, view)  # type: ignore[misc]
-        except (redis.RedisError, OSError) as exc:
-            logger.warning("throttle %s not applied, its cache is unreachable: %s", getattr(self, "scope", ""), exc)
-            return True
+        scope = getattr(view, "throttle_scope", None)
+        self._wait = rate_take(request, scope) if scope else None
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
 
 
-class ScopedRateThrottle(FailOpen, throttling.ScopedRateThrottle):
-    """DRF's per-view scope (``throttle_scope``), per account or, for anonymous callers, per address."""
-
-
-class PostThrottle(FailOpen, SimpleRateThrottle):
-    """A scope's rate for plain Django views, counted like DRF's ScopedRateThrottle (same cache keys).
-
-    ``by_address``: count per client address even for signed-in callers (login attempts, whatever the
-    username: axes already locks username + address pairs); otherwise per account, or address when anonymous.
-    """
-
-    def __init__(self, scope: str, *, by_address: bool = False) -> None:
-        self.scope = scope
-        self.by_address = by_address
-        super().__init__()
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        user = getattr(request, "user", None)
-        if not self.by_address and user is not None and user.is_authenticated:
-            ident = str(user.pk)
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+def charge(request: Any, scope: str, *, cost: int) -> None:
+    """Inside a DRF view: spend ``cost`` more of the scope (a request carrying many items), or raise 429."""
+    wait = rate_take(request, scope, cost=cost)
+    if wait is not None:
+        raise Throttled(wait=wait)
 
 
 def retry_after_seconds(wait: float | timedelta | None) -> int:
@@ -95,23 +143,31 @@ def throttled_response(request: HttpRequest, *, wait: float | timedelta | None, 
     return response
 
 
-def throttle_posts(
-    scope: str, *, by_address: bool = False
+def throttle(
+    scope: str, *, methods: Iterable[str] = ("POST",), by_address: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Refuse a view's POSTs beyond the scope's rate (GETs, e.g. showing the login form, are not counted)."""
+    """Refuse a plain Django view's requests of ``methods`` beyond the scope's rate (by default only POSTs:
+    showing the login form is not an attempt)."""
+    methods = frozenset(methods)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method == "POST":
-                throttle = PostThrottle(scope, by_address=by_address)
-                if not throttle.allow_request(request, None):
-                    return throttled_response(request, wait=throttle.wait())
+            if request.method in methods:
+                wait = rate_take(request, scope, by_address=by_address)
+                if wait is not None:
+                    return throttled_response(request, wait=wait)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def throttle_posts(
+    scope: str, *, by_address: bool = False
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    return throttle(scope, methods=("POST",), by_address=by_address)
 
 
 throttle_login_posts = throttle_posts("login", by_address=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
@@ -84,3 +85,19 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = Event.Kind.VIEW
     product = factory.SubFactory(ProductFactory)
     created_at = factory.Faker("date_time_this_month", tzinfo=__import__("datetime").timezone.utc)
+
+
+C = TypeVar("C")
+
+
+def visitor(client: C) -> C:
+    """A test client that has loaded a page of the shop, so it carries the signed visitor cookie that a real
+    browser gets on its first page (anonymous behaviour events need it)."""
+    response = client.get("/api/v1/categories")
+    assert response.status_code == 200, response.content
+    return client
+
+
+def established_shopper() -> Shopper:
+    """A signed-in account's shopper: what "Popular searches" counts (recommend/search/suggest.py)."""
+    return Shopper.objects.create(user=UserFactory())

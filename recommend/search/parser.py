@@ -209,6 +209,23 @@ def _money(match: re.Match) -> Decimal | None:
     return None
 
 
+MAX_QUERY_TERMS = 32
+_TERM_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def query_head(text: str) -> str:
+    """The part of a query that is read: up to MAX_QUERY_TERMS words (and 1,000 characters).
+
+    What a shopper types is a few words; a pasted paragraph of hundreds of distinct words would cost a typo
+    lookup, a tagger pass and a full-text term each, for one request (a cheap way to slow the shop down).
+    """
+    text = text[:1000]
+    for count, match in enumerate(_TERM_RE.finditer(text), start=1):
+        if count == MAX_QUERY_TERMS:
+            return text[: match.end()]
+    return text
+
+
 def parse(
     text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None, *, learned: bool | None = None
 ) -> ParsedQuery:
@@ -226,7 +243,7 @@ def parse_rules(
     """``synonyms``: merchandisers' synonyms (``recommend.merchandising``): a phrase that stands for a
     catalog word fills that word's slot ("sneakers" → category Running Shoes), and every synonym's words
     join the text the retrievers read."""
-    raw = text[:1000]
+    raw = query_head(text)
     parsed = ParsedQuery(raw=raw)
     lowered = raw.lower()
     claimed: list[tuple[int, int]] = []

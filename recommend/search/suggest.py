@@ -15,13 +15,14 @@ from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
-from django.db.models import CharField, Count, Q, Value
-from django.db.models.functions import Cast, Coalesce, Lower, NullIf, Trim
+from django.db.models import Count, Q
+from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Brand, Product
-from recommend.models import SearchLog
+from profiles.models import Event
+from recommend.models import PopularSearchBlock, SearchLog
 from recommend.search.parser import ParsedQuery, parse
 from recommend.search.retrieval import WORD_RE
 from recommend.search.vocabulary import Vocabulary, get_vocabulary
@@ -37,9 +38,12 @@ POPULAR_TTL = 60
 POPULAR_DAYS = 30
 POPULAR_POOL = 50  # cached once, filtered per keystroke
 POPULAR_MAX_LENGTH = 80  # a paragraph pasted into the box is not a "popular search"
-# Shown to everyone, so never one person's words: a query is popular once this many different shoppers (or
-# visitors' sessions) searched it. Unnamed rows (paused personalisation) cannot be told apart: they count none.
+# Shown to everyone, so never one person's words: a query is popular once this many different established
+# shoppers searched it. Established: an account, or a visitor who looked at POPULAR_MIN_PRODUCTS different
+# products (a script rotating fresh sessions has no such history). Unnamed rows (paused personalisation, a
+# visitor with no shopper yet) count none.
 POPULAR_MIN_SEARCHERS = 3
+POPULAR_MIN_PRODUCTS = 3
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,25 @@ def search_url(q: str) -> str:
     return reverse("recommend:search") + "?" + urlencode({"q": q})
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.casefold() for w in WORD_RE.findall(text))
+
+
+def _contains_any(words: tuple[str, ...], phrases: list[tuple[str, ...]]) -> bool:
+    return any(
+        phrase and any(words[i : i + len(phrase)] == phrase for i in range(len(words) - len(phrase) + 1))
+        for phrase in phrases
+    )
+
+
+def popular_searches_forget() -> None:
+    """Drop the cached list (a merchandiser blocked a phrase: it goes now, not in a minute)."""
+    try:
+        cache.delete(POPULAR_KEY)
+    except Exception:
+        logger.debug("popular searches not forgotten: cache unavailable")
+
+
 def popular_searches() -> list[str]:
     """The most frequent searches that found something in the last 30 days, without typos (normalised, most frequent first),
     each searched by at least POPULAR_MIN_SEARCHERS different people.
@@ -195,21 +218,31 @@ def popular_searches() -> list[str]:
     if cached is not None:
         return cached
     since = timezone.now() - timedelta(days=POPULAR_DAYS)
+    engaged_visitors = (
+        Event.objects.filter(shopper__user__isnull=True, product__isnull=False, created_at__gte=since)
+        .values("shopper")
+        .annotate(products=Count("product", distinct=True))
+        .filter(products__gte=POPULAR_MIN_PRODUCTS)
+        .values("shopper")
+    )
     rows = (
         SearchLog.objects.filter(total__gt=0, created_at__gte=since)
+        .filter(Q(shopper__user__isnull=False) | Q(shopper__in=engaged_visitors))
         # A misspelling that found things (after correction) is not worth teaching to the next shopper.
         .filter(Q(parsed__corrected=None) | Q(parsed__corrected__isnull=True))
         .annotate(text=Lower(Trim("query")))
         .exclude(text="")
         .values("text")
-        .annotate(
-            n=Count("id"),
-            searchers=Count(Coalesce(Cast("shopper_id", CharField()), NullIf("session_key", Value(""))), distinct=True),
-        )
+        .annotate(n=Count("id"), searchers=Count("shopper_id", distinct=True))
         .filter(searchers__gte=POPULAR_MIN_SEARCHERS)
         .order_by("-n", "text")
     )
-    popular = [r["text"] for r in rows[: POPULAR_POOL * 2] if len(r["text"]) <= POPULAR_MAX_LENGTH][:POPULAR_POOL]
+    blocked = [_words(phrase) for phrase in PopularSearchBlock.objects.values_list("phrase", flat=True)]
+    popular = [
+        r["text"]
+        for r in rows[: POPULAR_POOL * 2]
+        if len(r["text"]) <= POPULAR_MAX_LENGTH and not _contains_any(_words(r["text"]), blocked)
+    ][:POPULAR_POOL]
     try:
         cache.set(POPULAR_KEY, popular, timeout=POPULAR_TTL)
     except Exception:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.test import Client
 
 from assistant.models import Conversation, SupportTicket
+from assistant.services import MAX_OPEN_TICKETS
 from orders.models import Order
 from tests.assistant.conftest import client_for, say
 from tests.factories import UserFactory
@@ -52,3 +53,42 @@ def test_talk_to_a_human_opens_a_ticket_visible_in_admin(search_catalog, alice):
     )
     ticket.refresh_from_db()
     assert ticket.status == SupportTicket.Status.CLOSED
+
+
+# --- Issue 16, finding 2: "talk to a human" opened a ticket per message, anonymously --------------------------
+
+
+def test_an_anonymous_visitor_is_asked_to_sign_in_before_a_ticket_is_opened(search_catalog):
+    turn = say(Client(), "I want to talk to a human please")
+    assert turn["intent"] == "customer_service"
+    assert "Sign in first" in turn["reply"] and "ticket" not in turn["reply"]
+    assert turn["links"][0]["label"] == "Sign in"
+    assert not SupportTicket.objects.exists()
+
+
+def test_asking_again_in_the_same_conversation_adds_to_its_open_ticket(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "I want to talk to a human please")
+    again = say(client, "hello? a human please, my parcel is late", conversation_id=first["conversation_id"])
+
+    ticket = SupportTicket.objects.get()
+    assert f"ticket #{ticket.pk}" in first["reply"]
+    assert f"already with our customer service team: ticket #{ticket.pk}" in again["reply"]
+    assert "my parcel is late" in ticket.transcript
+    # Once the team closed it, asking again opens a new one.
+    ticket.status = SupportTicket.Status.CLOSED
+    ticket.save(update_fields=["status"])
+    third = say(client, "talk to a human", conversation_id=first["conversation_id"])
+    newer = SupportTicket.objects.exclude(pk=ticket.pk).get()
+    assert f"passed this conversation to our customer service team: ticket #{newer.pk}" in third["reply"]
+
+
+def test_a_shopper_holds_at_most_a_few_open_tickets(search_catalog, alice):
+    client = client_for(alice)
+    for _ in range(MAX_OPEN_TICKETS):  # a new conversation each time: one ticket each
+        assert "passed this conversation" in say(client, "I want to talk to a human please")["reply"]
+
+    refused = say(client, "I want to talk to a human please")
+
+    assert f"You already have {MAX_OPEN_TICKETS} open requests" in refused["reply"]
+    assert SupportTicket.objects.filter(shopper=alice).count() == MAX_OPEN_TICKETS

@@ -65,7 +65,7 @@ def test_redis_down_pages_search_and_events_serve_and_profiles_catch_up(services
     events = [
         {"kind": "view", "product_id": product_a, "client_event_id": ids[0]},
         {"kind": "view", "product_id": product_b, "client_event_id": ids[1]},
-        {"kind": "cart_add", "product_id": product_c, "client_event_id": ids[2]},
+        {"kind": "wishlist", "product_id": product_c, "client_event_id": ids[2]},
     ]
     status, body = client.post_json("/api/v1/events", {"events": events})
     assert (status, body) == (201, {"received": 3, "created": 3, "duplicates": 0})

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from profiles import services
 from profiles.models import Event, Shopper
 from tests.concurrency import run_at_once
-from tests.factories import UserFactory
+from tests.factories import UserFactory, visitor
 
 URL = "/api/v1/events"
 
@@ -23,7 +25,7 @@ def _click(product, **extra):
 
 
 def test_anonymous_single_event_is_stored_for_the_session_shopper(catalog):
-    client = APIClient()
+    client = visitor(APIClient())
     response = client.post(URL, {"kind": "view", "product_id": catalog["RUN1"].pk}, format="json")
     assert response.status_code == 201
     assert response.json() == {"received": 1, "created": 1, "duplicates": 0}
@@ -45,24 +47,23 @@ def test_batch_of_every_kind_is_stored_with_its_fields(catalog):
         {"kind": "search", "query": "running shoes", "surface": "search"},
         _click(run),
         {"kind": "view", "product_id": run.pk, "surface": "search"},
-        {"kind": "wishlist", "product_id": run.pk},
-        {"kind": "cart_add", "product_id": run.pk},
-        {"kind": "cart_remove", "product_id": pan.pk},
-        {"kind": "purchase", "product_id": run.pk, "order_id": "ORD-7", "price": "75.00"},
+        {"kind": "wishlist", "product_id": pan.pk},
     ]
-    response = APIClient().post(URL, {"events": events}, format="json")
+    response = visitor(APIClient()).post(URL, {"events": events}, format="json")
     assert response.status_code == 201
-    assert response.json()["created"] == 7
+    assert response.json()["created"] == 4
 
     stored = list(Event.objects.order_by("pk").values_list("kind", "product_id", "query", "surface", "position"))
-    assert stored[0] == ("search", None, "running shoes", "search", None)
-    assert stored[1] == ("click", run.pk, "", "search", 2)
-    purchase = Event.objects.get(kind="purchase")
-    assert (purchase.order_id, str(purchase.price)) == ("ORD-7", "75.00")
+    assert stored == [
+        ("search", None, "running shoes", "search", None),
+        ("click", run.pk, "", "search", 2),
+        ("view", run.pk, "", "search", None),
+        ("wishlist", pan.pk, "", "direct", None),
+    ]
 
 
 def test_retried_batch_stores_each_event_once(catalog):
-    client = APIClient()
+    client = visitor(APIClient())
     events = [_click(catalog["RUN1"], client_event_id=f"retry-{i}") for i in range(5)]
     first = client.post(URL, {"events": events}, format="json")
     assert first.json() == {"received": 5, "created": 5, "duplicates": 0}
@@ -80,7 +81,7 @@ def test_retried_batch_stores_each_event_once(catalog):
 
 def test_bad_event_names_index_and_field_and_nothing_is_written(catalog):
     events = [_click(catalog["RUN1"]), {"kind": "teleport", "product_id": catalog["RUN1"].pk}, _click(catalog["PAN1"])]
-    response = APIClient().post(URL, {"events": events}, format="json")
+    response = visitor(APIClient()).post(URL, {"events": events}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -94,29 +95,23 @@ def test_bad_event_names_index_and_field_and_nothing_is_written(catalog):
     [
         ({"kind": "view"}, "product_id"),
         ({"kind": "search", "query": "  "}, "query"),
-        ({"kind": "purchase", "product_id": None}, "product_id"),
+        ({"kind": "wishlist", "product_id": None}, "product_id"),
         ({"kind": "click", "product_id": 1, "surface": "billboard"}, "surface"),
         ({"kind": "click", "product_id": 1, "position": -1}, "position"),
         ({"kind": "view", "product_id": 1, "created_at": "2999-01-01T00:00:00Z"}, "created_at"),
     ],
 )
 def test_each_malformed_event_is_rejected_by_field(catalog, event, field):
-    response = APIClient().post(URL, {"events": [_click(catalog["RUN1"]), event]}, format="json")
+    response = visitor(APIClient()).post(URL, {"events": [_click(catalog["RUN1"]), event]}, format="json")
     assert response.status_code == 400
     assert f"events[1].{field}" in response.json()["errors"], response.json()
     assert Event.objects.count() == 0
 
 
-def test_purchase_needs_its_order(catalog):
-    response = APIClient().post(URL, {"kind": "purchase", "product_id": catalog["RUN1"].pk}, format="json")
-    assert response.status_code == 400
-    assert "events[0].order_id" in response.json()["errors"]
-
-
 def test_unknown_product_is_a_clear_error(catalog):
     missing = max(p.pk for p in catalog.values()) + 1000
     events = [_click(catalog["RUN1"]), _click(catalog["RUN2"]), {"kind": "view", "product_id": missing}]
-    response = APIClient().post(URL, {"events": events}, format="json")
+    response = visitor(APIClient()).post(URL, {"events": events}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert body["errors"] == {"events[2].product_id": [f"unknown product {missing}"]}
@@ -125,14 +120,14 @@ def test_unknown_product_is_a_clear_error(catalog):
 
 def test_batch_over_500_is_refused(catalog):
     events = [_click(catalog["RUN1"])] * 501
-    response = APIClient().post(URL, {"events": events}, format="json")
+    response = visitor(APIClient()).post(URL, {"events": events}, format="json")
     assert response.status_code == 400
     assert "at most 500" in response.json()["detail"]
     assert Event.objects.count() == 0
 
 
 def test_a_body_that_is_not_an_event_is_refused(db):
-    response = APIClient().post(URL, json.dumps([1, 2]), content_type="application/json")
+    response = visitor(APIClient()).post(URL, json.dumps([1, 2]), content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
 
@@ -158,7 +153,7 @@ def _beacon_body(event: dict, token: str | None) -> str:
 
 
 def test_storefront_beacon_form_body_is_accepted_for_visitors(catalog):
-    client = Client(enforce_csrf_checks=True)
+    client = visitor(Client(enforce_csrf_checks=True))
     response = client.post(URL, _beacon_body(_click(catalog["HEAD1"], client_event_id="b-1"), None), FORM)
     assert response.status_code == 201
     assert Event.objects.get().client_event_id == "b-1"
@@ -190,3 +185,83 @@ def test_concurrent_retries_count_created_exactly(committed_catalog):
     assert sum(r.created for r in results) == 300
     assert sum(r.duplicates for r in results) == 300
     assert Event.objects.filter(shopper=shopper).count() == 300
+
+
+# --- Integrity (issue 16, finding 2): clients cannot forge business records --------------------------------
+
+
+@pytest.mark.parametrize("kind", ["purchase", "cart_add", "cart_remove"])
+def test_cart_and_purchase_events_come_only_from_the_cart_and_checkout(catalog, kind):
+    client = visitor(APIClient())
+    forged = {"kind": kind, "product_id": catalog["RUN1"].pk, "order_id": "anything", "price": "0.01"}
+    response = client.post(URL, forged, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert "not sent by clients" in body["errors"]["events[0].kind"][0]
+    # A batch that hides one among real events is refused whole.
+    batch = {"events": [{"kind": "view", "product_id": catalog["RUN1"].pk}, forged]}
+    assert client.post(URL, batch, format="json").status_code == 400
+    assert not Event.objects.exists()
+
+
+def test_a_request_without_the_visitors_cookie_records_nothing_and_creates_no_shopper(catalog):
+    for _ in range(3):  # a script without cookies, as many times as it likes
+        response = APIClient().post(URL, {"kind": "view", "product_id": catalog["RUN1"].pk}, format="json")
+        assert response.status_code == 403
+        assert response.json()["code"] == "no_visitor"
+        assert "visitor cookie" in response.json()["detail"]
+    # A made-up (unsigned) visitor id is no better.
+    client = APIClient()
+    client.cookies["shopguide_visitor"] = "ab" * 16
+    assert client.post(URL, {"kind": "view", "product_id": catalog["RUN1"].pk}, format="json").status_code == 403
+    assert not Shopper.objects.exists() and not Event.objects.exists()
+
+
+def test_a_signed_in_client_needs_no_visitor_cookie(catalog):
+    client = APIClient()
+    client.force_login(UserFactory())
+    assert client.post(URL, {"kind": "view", "product_id": catalog["RUN1"].pk}, format="json").status_code == 201
+
+
+def test_events_from_long_ago_are_refused(catalog, settings):
+    client = visitor(APIClient())
+    late = (timezone.now() - settings.EVENT_MAX_AGE - timedelta(minutes=1)).isoformat()
+    recent = (timezone.now() - settings.EVENT_MAX_AGE + timedelta(minutes=5)).isoformat()
+    event = {"kind": "view", "product_id": catalog["RUN1"].pk}
+    refused = client.post(URL, {**event, "created_at": late}, format="json")
+    assert refused.status_code == 400
+    assert "minutes ago" in refused.json()["errors"]["events[0].created_at"][0]
+    assert client.post(URL, {**event, "created_at": recent}, format="json").status_code == 201
+    assert Event.objects.count() == 1
+
+
+def test_client_event_ids_are_each_shoppers_own(catalog):
+    """Every client counts from "c1": one shopper's "c1" must not swallow another's (it used to)."""
+    first, second = visitor(APIClient()), visitor(APIClient())
+    event = {"kind": "view", "product_id": catalog["RUN1"].pk, "client_event_id": "c1"}
+    assert first.post(URL, event, format="json").json()["created"] == 1
+    assert second.post(URL, event, format="json").json()["created"] == 1
+    # A retry is still stored once, per shopper.
+    assert first.post(URL, event, format="json").json() == {"received": 1, "created": 0, "duplicates": 1}
+    assert Event.objects.filter(client_event_id="c1").values("shopper").distinct().count() == 2
+
+
+def test_signing_in_keeps_both_events_that_shared_a_client_id(catalog):
+    user = UserFactory()
+    account = Shopper.objects.create(user=user)
+    services.event_record_many(
+        shopper=account, events=[services.EventInput(kind="view", product_id=catalog["PAN1"].pk, client_event_id="c1")]
+    )
+    browser = visitor(Client())
+    sent = browser.post(
+        URL, {"kind": "view", "product_id": catalog["RUN1"].pk, "client_event_id": "c1"}, "application/json"
+    )
+    assert sent.status_code == 201
+
+    response = browser.post("/account/login/", {"username": user.username, "password": "pw-for-tests-123"})
+
+    assert response.status_code == 302
+    assert sorted(Event.objects.filter(shopper=account).values_list("product_id", flat=True)) == sorted(
+        [catalog["PAN1"].pk, catalog["RUN1"].pk]
+    )

@@ -9,7 +9,7 @@ from profiles import services
 from profiles.models import Event, Profile, Shopper
 from profiles.signals import shopper_merging
 from recommend.models import SearchLog
-from tests.factories import UserFactory
+from tests.factories import UserFactory, visitor
 
 
 def test_login_moves_the_visitors_events_to_the_account(catalog):
@@ -20,7 +20,7 @@ def test_login_moves_the_visitors_events_to_the_account(catalog):
     client = Client()
     client.get("/search", {"q": "running shoes"})
     client.post(
-        "/api/v1/events", {"events": [{"kind": "cart_add", "product_id": catalog["RUN1"].pk}]}, "application/json"
+        "/api/v1/events", {"events": [{"kind": "wishlist", "product_id": catalog["RUN1"].pk}]}, "application/json"
     )
     visitor_id = client.session["shopper_id"]
     assert Event.objects.filter(shopper_id=visitor_id).count() == 2
@@ -40,9 +40,9 @@ def test_login_moves_the_visitors_events_to_the_account(catalog):
     assert seen == [(visitor_id, account.pk, True)]
     assert not Shopper.objects.filter(pk=visitor_id).exists()
     assert sorted(Event.objects.filter(shopper=account).values_list("kind", flat=True)) == [
-        "cart_add",
         "search",
         "view",
+        "wishlist",
     ]
     assert SearchLog.objects.get().shopper_id == account.pk
     assert "shopper_id" not in client.session
@@ -56,7 +56,7 @@ def test_login_moves_the_visitors_events_to_the_account(catalog):
 
 def test_first_login_creates_the_account_shopper(catalog):
     user = UserFactory()
-    client = APIClient()
+    client = visitor(APIClient())
     client.post("/api/v1/events", {"kind": "view", "product_id": catalog["RUN1"].pk}, format="json")
     client.force_login(user)
     assert Event.objects.get().shopper.user_id == user.pk

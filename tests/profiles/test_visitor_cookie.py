@@ -18,7 +18,7 @@ from orders import services as order_services
 from orders.models import CartLine
 from profiles import services
 from profiles.models import Event, Shopper
-from profiles.visitors import COOKIE_NAME
+from profiles.visitors import COOKIE_NAME, visitor_from_cookie
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 
@@ -45,7 +45,8 @@ def test_the_first_response_hands_out_a_private_visitor_id_and_later_ones_keep_i
     client = Client()
     response = client.get("/")
     cookie = response.cookies[COOKIE_NAME]
-    assert len(cookie.value) == 32 and int(cookie.value, 16) >= 0
+    visitor = visitor_from_cookie(cookie.value)
+    assert visitor is not None and len(visitor) == 32 and int(visitor, 16) >= 0
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert "Cookie" in response["Vary"] and "private" in response["Cache-Control"]
     # No database write for a visitor who only looks.
@@ -54,10 +55,11 @@ def test_the_first_response_hands_out_a_private_visitor_id_and_later_ones_keep_i
     again = client.get("/")
     assert COOKIE_NAME not in again.cookies  # not re-sent: the browser keeps the first one
 
-    # A forged or malformed id is replaced, never used as a key.
-    client.cookies[COOKIE_NAME] = "'; DROP TABLE x; --"
-    replaced = client.get("/").cookies[COOKIE_NAME].value
-    assert replaced != cookie.value and len(replaced) == 32
+    # A forged, malformed or unsigned id is replaced, never used as a key.
+    for forged in ("'; DROP TABLE x; --", "ab" * 16, f"{'ab' * 16}:forged-signature"):
+        client.cookies[COOKIE_NAME] = forged
+        replaced = client.get("/").cookies[COOKIE_NAME].value
+        assert replaced != cookie.value and visitor_from_cookie(replaced) not in (None, visitor, "ab" * 16)
 
 
 def test_a_beacon_and_a_cart_add_that_race_the_session_land_on_one_shopper(catalog):
@@ -74,7 +76,7 @@ def test_a_beacon_and_a_cart_add_that_race_the_session_land_on_one_shopper(catal
 
     assert Shopper.objects.count() == 1
     shopper = Shopper.objects.get()
-    assert shopper.session_key == visitor
+    assert shopper.session_key == visitor_from_cookie(visitor)
     assert list(CartLine.objects.filter(cart__shopper=shopper).values_list("product_id", flat=True)) == [
         catalog["RUN1"].pk
     ]
@@ -117,7 +119,7 @@ def test_signing_in_folds_the_visitors_shopper_in_even_when_the_session_lost_it(
     assert list(CartLine.objects.filter(cart__shopper=account).values_list("product_id", flat=True)) == [
         catalog["PAN1"].pk
     ]
-    assert not Shopper.objects.filter(session_key=visitor).exists()
+    assert not Shopper.objects.filter(session_key=visitor_from_cookie(visitor)).exists()
 
 
 def test_signing_out_makes_the_browser_a_new_visitor(catalog):
@@ -128,8 +130,8 @@ def test_signing_out_makes_the_browser_a_new_visitor(catalog):
 
     response = browser.post("/account/logout/")
     assert response.status_code == 302
-    rotated = response.cookies[COOKIE_NAME].value
-    assert rotated != visitor and len(rotated) == 32
+    rotated = visitor_from_cookie(response.cookies[COOKIE_NAME].value)
+    assert rotated is not None and rotated != visitor_from_cookie(visitor)
     # The next person at this computer has an empty cart and no history of the account's.
     page = browser.get("/cart/").content.decode()
     assert catalog["PAN1"].title not in page and "Your cart is empty" in page
@@ -147,7 +149,7 @@ def test_a_visitor_who_only_looked_costs_no_shopper_query(catalog):
 
     # A browser that has a session (its cookie from a request that did not touch the shopper) while a
     # concurrent request created the shopper under the visitor id: the read finds it by that id.
-    shopper = Shopper.objects.create(session_key=visitor)
+    shopper = Shopper.objects.create(session_key=visitor_from_cookie(visitor))
     order_services.cart_line_add(shopper=shopper, product_id=catalog["PAN1"].pk)
     session = SessionStore()
     session["seen_notice"] = True

@@ -9,13 +9,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from recommend.models import SearchLog
+from catalog.models import Product
+from profiles.models import Shopper
+from recommend.models import PopularSearchBlock, SearchLog
 from recommend.search import suggest as suggest_module
 from recommend.search.vocabulary import get_vocabulary
-from tests.factories import ShopperFactory
+from tests.factories import EventFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_popular_searches")]
 
@@ -35,9 +38,12 @@ def options(html: str) -> list[tuple[str, str]]:
 
 
 def log_searches(*rows: tuple[str, int], days_ago: int = 0) -> None:
-    """Each row searched by a different visitor (popular searches need several people)."""
+    """Each row searched by a different signed-in shopper (popular searches need several established people)."""
     for query, total in rows:
-        log = SearchLog.objects.create(query=query, total=total, latency_ms=3, session_key=uuid.uuid4().hex)
+        shopper = Shopper.objects.create(user=UserFactory())
+        log = SearchLog.objects.create(
+            query=query, total=total, latency_ms=3, shopper=shopper, session_key=uuid.uuid4().hex
+        )
         if days_ago:
             SearchLog.objects.filter(pk=log.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
@@ -115,17 +121,54 @@ def test_popular_searches_are_the_most_frequent_that_found_something_recently(cl
 def test_one_persons_searches_are_never_offered_as_popular(search_catalog):
     """Popular searches are shown to everyone: however often one shopper searched something (and however
     many unnamed rows a paused shopper left), it is not popular until three different people searched it."""
-    shopper = ShopperFactory()
+    first, second, third = (Shopper.objects.create(user=UserFactory()) for _ in range(3))
     for _ in range(5):
-        SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, shopper=shopper, session_key="s1")
+        SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, shopper=first, session_key="s1")
         SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3)  # paused: unnamed
-    SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, session_key="visitor-2")
+    SearchLog.objects.create(query="size 11 insoles", total=2, latency_ms=3, shopper=second)
     assert suggest_module.popular_searches() == []
     assert APIClient().get("/api/v1/autocomplete", {"q": "size"}).json()["popular"] == []
 
     cache.delete(suggest_module.POPULAR_KEY)
-    SearchLog.objects.create(query="Size 11 insoles", total=2, latency_ms=3, session_key="visitor-3")
+    SearchLog.objects.create(query="Size 11 insoles", total=2, latency_ms=3, shopper=third)
     assert suggest_module.popular_searches() == ["size 11 insoles"]
+
+
+def test_fresh_sessions_cannot_make_a_search_popular(search_catalog):
+    """Issue 16, finding 2: one client rotating fresh sessions made its query everyone's first suggestion. Only
+    established shoppers count: an account, or a visitor who has looked at a few different products."""
+    products = list(Product.objects.order_by("pk")[: suggest_module.POPULAR_MIN_PRODUCTS])
+    for n in range(5):  # five fresh visitors, each with a shopper row but no behaviour
+        fresh = Shopper.objects.create(session_key=f"fresh-{n}")
+        SearchLog.objects.create(query="buy my stuff", total=2, latency_ms=3, shopper=fresh)
+        SearchLog.objects.create(query="buy my stuff", total=2, latency_ms=3, session_key=f"no-shopper-{n}")
+    assert suggest_module.popular_searches() == []
+
+    for n in range(3):  # three visitors who browsed the shop before searching
+        browsed = Shopper.objects.create(session_key=f"browsed-{n}")
+        for product in products:
+            EventFactory(shopper=browsed, product=product, kind="view")
+        SearchLog.objects.create(query="trail shoes", total=2, latency_ms=3, shopper=browsed)
+    cache.delete(suggest_module.POPULAR_KEY)
+    assert suggest_module.popular_searches() == ["trail shoes"]
+
+
+def test_a_merchandiser_blocks_a_phrase_from_popular_searches(search_catalog):
+    log_searches(*[("cheap replica watches", 2)] * 3, *[("running shoes", 2)] * 3)
+    assert suggest_module.popular_searches() == ["cheap replica watches", "running shoes"]
+    staff = Client()
+    staff.force_login(UserFactory(username="merch", is_staff=True, is_superuser=True))
+
+    response = staff.post(
+        "/admin/recommend/popularsearchblock/add/", {"phrase": "Replica", "note": "counterfeit spam"}, follow=True
+    )
+
+    assert response.status_code == 200 and PopularSearchBlock.objects.filter(phrase="Replica").exists()
+    # At once, not after the cache's minute; whole words only ("replicas" would not match "replica").
+    assert suggest_module.popular_searches() == ["running shoes"]
+    assert APIClient().get("/api/v1/autocomplete", {"q": "re"}).json()["popular"] == []
+    # Searching for it still works: only the suggestion to everyone is gone.
+    assert APIClient().get("/api/v1/search", {"q": "replica watches"}).status_code == 200
 
 
 def test_popular_searches_are_cached_for_a_minute(search_catalog):

@@ -18,6 +18,7 @@ from catalog.apis import ProductOutput
 from catalog.models import Product
 from profiles.models import Event, Shopper
 from tests.factories import UserFactory
+from tests.factories import visitor as first_page
 from tests.recommend.recs_shop import Shop, build_shop, record
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,9 @@ def shop(db, embedding_model) -> Shop:
 
 
 def visitor() -> APIClient:
-    """An anonymous browser: its session's shopper appears with its first event."""
-    return APIClient()
+    """An anonymous browser (it has loaded a page: anonymous events need the visitor cookie); its session's
+    shopper appears with its first event."""
+    return first_page(APIClient())
 
 
 def signed_in(username: str, **shopper_fields) -> tuple[APIClient, Shopper]:

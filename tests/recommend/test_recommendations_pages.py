@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import Product
 from profiles.models import Event, Shopper
 from recommend import recs_views
-from tests.factories import UserFactory
+from tests.factories import UserFactory, visitor
 from tests.recommend.recs_shop import Shop, build_shop, record
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,8 @@ def rows(page: str) -> dict[str, Row]:
 
 
 def view(client: Client, product) -> None:
+    if "shopguide_visitor" not in client.cookies:
+        visitor(client)  # as a browser's first page would (anonymous events need the visitor cookie)
     response = client.post(
         "/api/v1/events", {"kind": "view", "product_id": product.pk}, content_type="application/json"
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +16,7 @@ from recommend.search.engine import SearchFilters, build_constraints
 from recommend.search.parser import parse
 from recommend.search.refine import query_without
 from recommend.search.vocabulary import get_vocabulary
+from tests.factories import established_shopper
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_popular_searches")]
 
@@ -123,9 +123,9 @@ def test_zero_results_relax_a_constraint_and_say_so(client, search_catalog):
 def test_nothing_at_all_shows_a_friendly_empty_state_with_popular_searches(client, search_catalog):
     # Popular searches are those of several people: each row here is another visitor's.
     for _ in range(4):
-        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, session_key=uuid.uuid4().hex)
+        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, shopper=established_shopper())
     for _ in range(3):
-        SearchLog.objects.create(query="cast iron skillet", total=1, latency_ms=5, session_key=uuid.uuid4().hex)
+        SearchLog.objects.create(query="cast iron skillet", total=1, latency_ms=5, shopper=established_shopper())
 
     # Filters picked in the UI are never relaxed: boots from Trailcraft in Electronics do not exist.
     html = page(client, q="boots", category="electronics", brand="trailcraft")
@@ -139,7 +139,7 @@ def test_nothing_at_all_shows_a_friendly_empty_state_with_popular_searches(clien
 
 def test_nonsense_gets_the_empty_state_not_filler(client, search_catalog):
     for _ in range(3):
-        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, session_key=uuid.uuid4().hex)
+        SearchLog.objects.create(query="Running shoes", total=3, latency_ms=5, shopper=established_shopper())
     html = page(client, q="vorplex zindu under $50")
     assert skus(html) == []
     assert "Nothing found for <q>vorplex zindu under $50</q>." in html
@@ -150,7 +150,7 @@ def test_nonsense_gets_the_empty_state_not_filler(client, search_catalog):
 def test_empty_query_prompts_and_offers_popular_searches(client, search_catalog):
     for _ in range(3):  # three visitors: popular searches are never one person's
         SearchLog.objects.create(
-            query="noise cancelling headphones", total=2, latency_ms=5, session_key=uuid.uuid4().hex
+            query="noise cancelling headphones", total=2, latency_ms=5, shopper=established_shopper()
         )
     html = page(client, q="   ")
     assert '<h1 class="search-title">Search</h1>' in html

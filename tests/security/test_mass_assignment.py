@@ -32,7 +32,7 @@ INPUT_FIELDS: dict[str, set[str]] = {
     "profiles.apis.MeProfileUpdateInput": {"paused", "remove_interests", "restore_interests"},
     # price and created_at are the event's own (what it cost, when it happened), never a row's.
     "profiles.apis.EventItemInput": {
-        "kind", "product_id", "query", "surface", "position", "order_id", "price", "client_event_id", "created_at",
+        "kind", "product_id", "query", "surface", "position", "client_event_id", "created_at",
     },
     "recommend.apis.SearchInput": {
         "q", "category", "brand", "min_price", "max_price", "min_rating", "in_stock", "sort", "page", "page_size",

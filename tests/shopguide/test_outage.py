@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.db import InterfaceError, OperationalError
 
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, visitor
 
 DOWN = OperationalError('connection to server at "db" (10.0.0.5), port 5432 failed: Connection refused')
 
@@ -43,6 +43,7 @@ def test_api_view_error_is_json_database_unavailable(client):
 def test_error_in_a_middleware_response_phase_is_a_503_too(client):
     """A session saved after the view (SessionMiddleware) fails outside any view: the 500 handler maps it."""
     client.raise_request_exception = False
+    visitor(client)  # anonymous events need the visitor cookie of a first page
     with mock.patch("django.contrib.sessions.backends.db.SessionStore.save", side_effect=DOWN):
         response = client.post("/api/v1/events", {"kind": "search", "query": "boots"}, content_type="application/json")
     assert response.status_code == 503

@@ -15,11 +15,14 @@ import environ
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
 from profiles.models import Event
-from tests.factories import ProductFactory, UserFactory
+from shopguide.throttling import rate_take
+from tests.concurrency import run_at_once
+from tests.factories import ProductFactory, UserFactory, visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +52,7 @@ def assert_throttled_json(response, *, period_s: int) -> None:
 def test_events_api_refuses_beyond_the_rate_with_retry_after_and_stores_nothing_more(client, rates):
     rates("events", "2/min")
     product = ProductFactory()
+    visitor(client)
     for n in range(2):
         response = client.post(
             "/api/v1/events",
@@ -64,7 +68,7 @@ def test_events_api_refuses_beyond_the_rate_with_retry_after_and_stores_nothing_
     assert_throttled_json(refused, period_s=60)
     assert Event.objects.count() == 2
     # Another address has its own budget.
-    other = Client(REMOTE_ADDR="10.0.0.7")
+    other = visitor(Client(REMOTE_ADDR="10.0.0.7"))
     assert (
         other.post(
             "/api/v1/events",
@@ -173,6 +177,7 @@ def test_a_cache_outage_lets_requests_through_rather_than_losing_events(client, 
         }
     }
     product = ProductFactory()
+    visitor(client)
     for n in range(2):  # over the rate, but nothing can count: both are stored
         response = client.post(
             "/api/v1/events",
@@ -183,3 +188,69 @@ def test_a_cache_outage_lets_requests_through_rather_than_losing_events(client, 
     assert Event.objects.count() == 2
     for _ in range(2):
         assert client.post("/account/login/", {"username": "x", "password": "y"}).status_code == 200
+
+
+# --- Issue 16, finding 3: atomic counting, and limits on what is expensive ------------------------------------
+
+
+def test_concurrent_requests_cannot_spend_more_than_the_rate(rates):
+    """16 requests at once, 5 times each, against 20/min: exactly 20 pass (a read-modify-write count let
+    177 assistant messages through against 120/min)."""
+    rates("assistant", "20/min")
+    request = RequestFactory().post("/api/v1/assistant/messages", REMOTE_ADDR="203.0.113.9")
+    request.user = AnonymousUser()
+
+    def five() -> int:
+        return sum(rate_take(request, "assistant") is None for _ in range(5))
+
+    assert sum(run_at_once(five, threads=16)) == 20
+    wait = rate_take(request, "assistant")
+    assert wait is not None and 0 < wait <= 3  # one more fits every 60 / 20 = 3 s
+
+
+def test_a_batch_of_events_costs_one_per_event(client, rates):
+    rates("events", "5/min")
+    product = ProductFactory()
+    visitor(client)
+    view = {"kind": "view", "product_id": product.pk}
+    assert client.post("/api/v1/events", {"events": [view] * 4}, content_type="application/json").status_code == 201
+    refused = client.post("/api/v1/events", {"events": [view] * 2}, content_type="application/json")
+    assert_throttled_json(refused, period_s=60)
+    assert Event.objects.count() == 4
+    assert client.post("/api/v1/events", view, content_type="application/json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("scope", "path"),
+    [
+        ("search", "/api/v1/search?q=kettle"),
+        ("search", "/search?q=kettle"),
+        ("autocomplete", "/api/v1/autocomplete?q=ket"),
+        ("autocomplete", "/search/suggest?q=ket"),
+    ],
+)
+def test_search_and_autocomplete_are_limited_per_address(client, rates, scope, path):
+    rates(scope, "2/min")
+    for _ in range(2):
+        assert client.get(path, headers=HTMX).status_code == 200
+    assert_throttled_json(client.get(path, headers=HTMX), period_s=60)
+    if not path.startswith("/api/"):  # a person at a browser gets a page that says so
+        page = client.get(path)
+        assert page.status_code == 429 and "Too many requests" in page.content.decode()
+    # The search page and its API share one budget: a client cannot double it by switching.
+    if scope == "search":
+        other = "/search?q=kettle" if path.startswith("/api/") else "/api/v1/search?q=kettle"
+        assert client.get(other).status_code == 429
+    # Someone else is not affected.
+    assert Client(REMOTE_ADDR="10.0.0.8").get(path, headers=HTMX).status_code == 200
+
+
+def test_checkout_is_limited_per_account(rates):
+    rates("checkout", "2/hour")
+    client = Client()
+    client.force_login(UserFactory())
+    for _ in range(2):  # an empty cart: refused, but each attempt counts
+        assert client.post("/api/v1/orders").status_code == 409
+    assert_throttled_json(client.post("/api/v1/orders"), period_s=3600)
+    assert client.post("/checkout/").status_code == 429  # the checkout page spends the same budget
+    assert client.get("/api/v1/orders").status_code == 200  # reading one's orders is not limited
