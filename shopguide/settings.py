@@ -235,10 +235,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shopguide.api.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "shopguide.api.exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "shopguide.authentication.BasicAuthentication",
-    ],
+    # The session cookie (and the CSRF token for writes) only. No HTTP Basic: a password on every request
+    # would sit outside the sign-in throttle and the lockout (password spraying). API keys are planned.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
