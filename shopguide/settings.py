@@ -200,9 +200,12 @@ PROFILE_REFRESH_DELAY = env.float("PROFILE_REFRESH_DELAY", default=0.5)
 PROFILE_REFRESH_PENDING_TTL = env.int("PROFILE_REFRESH_PENDING_TTL", default=10)
 
 # --- Auth, i18n, static
+# Sign-up refuses a short, common or all-digit password, or one close to the username or email.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

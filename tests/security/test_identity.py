@@ -5,6 +5,7 @@
   stand (no password spraying across usernames through the API).
 - A locked account answers 429 with ``Retry-After`` on every way in (storefront and admin sign-in, page and
   JSON); the API has no password path at all, so a locked account's credentials there are just anonymous.
+- Sign-up refuses a password like the username or email, or all digits, and says why.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from orders import services as order_services
@@ -104,3 +106,32 @@ def test_a_locked_account_gets_no_403_from_the_api_either():
     assert client.post("/account/login/", {"username": "mia", "password": PASSWORD}).status_code == 429
     response = Client(REMOTE_ADDR="10.3.3.4").get("/api/v1/me/profile", **_basic("mia", PASSWORD))
     assert response.json()["code"] == "not_authenticated"
+
+
+# --- Passwords: not the username, not all digits -------------------------------------------------------
+
+
+def _sign_up(client: Client, *, username: str, email: str, password: str):
+    data = {"username": username, "email": email, "password1": password, "password2": password}
+    return client.post("/account/signup/", data)
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("harbourlights", "The password is too similar to the username."),
+        ("harbourlights2", "The password is too similar to the username."),
+        ("hl-mail-box-77", None),  # a real password: accepted
+        ("8675309123", "This password is entirely numeric."),
+        ("harbour@example.com", "The password is too similar to the email address."),
+    ],
+)
+def test_sign_up_refuses_a_password_like_the_username_or_all_digits(password, message):
+    client = Client()
+    response = _sign_up(client, username="harbourlights", email="harbour@example.com", password=password)
+    created = get_user_model().objects.filter(username="harbourlights").exists()
+    if message is None:
+        assert response.status_code == 302 and created
+        return
+    assert response.status_code == 400 and not created
+    assert message in response.content.decode()
