@@ -25,6 +25,7 @@ from orders.models import Order
 from profiles.models import Event
 from profiles.services import shopper_for_request
 from shopguide.text import one_line
+from shopguide.throttling import throttle_posts
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -58,6 +59,7 @@ STATUS_HELP = {
 # --- Accounts -------------------------------------------------------------------------------------
 
 
+@throttle_posts("signup", by_address=True)
 @require_http_methods(["GET", "POST"])
 def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

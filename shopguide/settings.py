@@ -252,6 +252,7 @@ REST_FRAMEWORK = {
         "events": _rate("THROTTLE_EVENTS_RATE", "1200/min"),
         "assistant": _rate("THROTTLE_ASSISTANT_RATE", "120/min"),
         "login": _rate("THROTTLE_LOGIN_RATE", "60/min"),
+        "signup": _rate("THROTTLE_SIGNUP_RATE", "10/hour"),
     },
     # Proxies in front of the app that append to X-Forwarded-For: the client is the address that many hops back.
     # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).

@@ -6,11 +6,16 @@
 - A locked account answers 429 with ``Retry-After`` on every way in (storefront and admin sign-in, page and
   JSON); the API has no password path at all, so a locked account's credentials there are just anonymous.
 - Sign-up refuses a password like the username or email, or all digits, and says why.
+- Sign-up never says whether an email has an account (one that has signs up like any other, as a new and
+  separate account); it does say a username is taken, the sign-in handle the visitor must choose, and it is
+  throttled per address so that cannot be used to list accounts.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+import secrets
 
 import pytest
 from django.conf import settings
@@ -111,6 +116,14 @@ def test_a_locked_account_gets_no_403_from_the_api_either():
 # --- Passwords: not the username, not all digits -------------------------------------------------------
 
 
+def _same_page(html: str, *names: str) -> str:
+    """A page as any visitor would compare it: without the per-visitor CSRF token and the given names."""
+    html = re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1T", html)
+    for name in names:
+        html = html.replace(name, "N")
+    return html
+
+
 def _sign_up(client: Client, *, username: str, email: str, password: str):
     data = {"username": username, "email": email, "password1": password, "password2": password}
     return client.post("/account/signup/", data)
@@ -135,3 +148,69 @@ def test_sign_up_refuses_a_password_like_the_username_or_all_digits(password, me
         return
     assert response.status_code == 400 and not created
     assert message in response.content.decode()
+
+
+# --- Sign-up confirms no account's email, and is throttled per address ------------------------------------
+
+
+def test_sign_up_with_an_email_another_account_has_looks_like_any_sign_up_and_leaves_that_account_alone():
+    alice = UserFactory(username="alice", email="alice@example.com", password=PASSWORD)
+    taken, fresh = Client(), Client()
+    with_taken = _sign_up(taken, username="mallory", email="ALICE@example.com ", password="quiet-harbour-88")
+    with_fresh = _sign_up(fresh, username="nadia", email="nadia@example.com", password="quiet-harbour-88")
+
+    assert (with_taken.status_code, with_taken["Location"]) == (with_fresh.status_code, with_fresh["Location"])
+    page_taken = taken.get(with_taken["Location"]).content.decode()
+    page_fresh = fresh.get(with_fresh["Location"]).content.decode()
+    assert "Welcome, mallory! Your account is ready." in page_taken
+    as_fresh = _same_page(page_fresh, "nadia@example.com", "nadia")
+    assert _same_page(page_taken, "ALICE@example.com", "mallory") == as_fresh
+    assert "already" not in page_taken
+    # A separate account; alice's is exactly as it was, and only her own password signs her in.
+    mallory = get_user_model().objects.get(username="mallory")
+    assert mallory.pk != alice.pk and taken.session["_auth_user_id"] == str(mallory.pk)
+    alice.refresh_from_db()
+    assert (alice.username, alice.email, alice.check_password(PASSWORD)) == ("alice", "alice@example.com", True)
+
+
+def test_a_refused_sign_up_does_not_say_whether_its_email_has_an_account():
+    UserFactory(username="alice", email="alice@example.com")
+    answers = []
+    for email in ("alice@example.com", "nobody@example.com"):
+        response = _sign_up(Client(), username="dave", email=email, password="12345678901")
+        answers.append((response.status_code, _same_page(response.content.decode(), email)))
+    assert answers[0] == answers[1] and answers[0][0] == 400
+    assert "This password is entirely numeric." in answers[0][1]
+
+
+def test_a_taken_username_is_said_because_it_is_the_sign_in_handle():
+    """The deliberate exception: a visitor must be able to pick a free username. Sign-up is throttled per
+    address (below), so this cannot list accounts at any speed; the email is still never confirmed."""
+    UserFactory(username="alice", email="alice@example.com")
+    for email in ("alice@example.com", "someone@example.com"):
+        response = _sign_up(Client(), username="alice", email=email, password="quiet-harbour-88")
+        html = response.content.decode()
+        assert response.status_code == 400 and "A user with that username already exists." in html
+        assert "email" not in html.split("A user with that username already exists.")[1].split("</span>")[0]
+    assert get_user_model().objects.filter(username="alice").count() == 1
+
+
+def test_sign_up_posts_are_limited_per_address_whatever_the_outcome(monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "signup", "3/hour")
+    # Counters live in the shared Redis, which outlives a run: an address of this run's own.
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    client = Client(REMOTE_ADDR=address)
+    UserFactory(username="alice")
+    for n, username in enumerate(["alice", "p1", "p2"]):  # taken, fresh, fresh: each counts
+        assert _sign_up(Client(REMOTE_ADDR=address), username=username, email=f"{n}@example.com",
+                        password="quiet-harbour-88").status_code in (302, 400)  # fmt: skip
+    refused = _sign_up(client, username="p3", email="p3@example.com", password="quiet-harbour-88")
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 3600
+    assert "Try again in" in refused.content.decode()
+    assert not get_user_model().objects.filter(username="p3").exists()
+    assert client.get("/account/signup/").status_code == 200  # the form itself still shows
+    other = _sign_up(Client(REMOTE_ADDR="10.255.255.254"), username="p4", email="p4@example.com",
+                     password="quiet-harbour-88")  # fmt: skip
+    assert other.status_code == 302
