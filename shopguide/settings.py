@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's responses are private; personal routes say private, no-store (shopguide/cache_policy.py).
+    "shopguide.cache_policy.PrivateWhenSignedInMiddleware",
     # One anonymous id per browser from its first response, so a first visit's parallel requests share a shopper.
     "profiles.visitors.VisitorCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

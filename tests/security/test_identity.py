@@ -6,6 +6,8 @@
 - A locked account answers 429 with ``Retry-After`` on every way in (storefront and admin sign-in, page and
   JSON); the API has no password path at all, so a locked account's credentials there are just anonymous.
 - Sign-up refuses a password like the username or email, or all digits, and says why.
+- Every PERSONAL route answers ``Cache-Control: private, no-store`` (owner and anonymous visitor alike), and
+  any response to a signed-in person is at least ``private``; anonymous catalog responses stay cacheable.
 - Sign-up never says whether an email has an account (one that has signs up like any other, as a new and
   separate account); it does say a username is taken, the sign-in handle the visitor must choose, and it is
   throttled per address so that cannot be used to list accounts.
@@ -25,6 +27,9 @@ from django.test import Client
 from orders import services as order_services
 from profiles.services import shopper_for_user
 from tests.factories import ProductFactory, UserFactory
+from tests.security.conftest import client_as
+from tests.security.test_personal_matrix import OPS, Op, call
+from tests.security.test_route_inventory import PERSONAL
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +219,42 @@ def test_sign_up_posts_are_limited_per_address_whatever_the_outcome(monkeypatch)
     other = _sign_up(Client(REMOTE_ADDR="10.255.255.254"), username="p4", email="p4@example.com",
                      password="quiet-harbour-88")  # fmt: skip
     assert other.status_code == 302
+
+
+# --- Cache-Control: personal responses are nobody else's to keep -----------------------------------------
+
+
+def _cache_control(response) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+def test_every_personal_route_has_an_operation_here():
+    assert {op.route for op in OPS} == set(PERSONAL)
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.id for op in OPS])
+def test_a_personal_route_tells_caches_to_keep_nothing_of_the_owners(world, op: Op, embedding_model):
+    response = call(client_as(world, "owner"), op, world)
+    assert response.status_code in op.owner_status
+    assert {"private", "no-store"} <= _cache_control(response), (op.id, response.get("Cache-Control"))
+
+
+def test_a_personal_route_tells_caches_to_keep_nothing_of_an_anonymous_visitors(world, embedding_model):
+    """A visitor's own cart, conversation and history are theirs too; and a sign-in redirect is no one's to keep."""
+    missing = []
+    for op in OPS:
+        response = call(client_as(world, "anonymous"), op, world)
+        if not {"private", "no-store"} <= _cache_control(response):
+            missing.append(f"{op.id}: {response.status_code} {response.get('Cache-Control')!r}")
+    assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=kettle", "/api/v1/products", "/api/v1/recommendations/trending"])
+def test_a_signed_in_persons_other_pages_are_private_and_a_visitors_stay_cacheable(path, world, embedding_model):
+    owner, visitor = client_as(world, "owner"), Client()
+    for client in (owner, visitor):
+        client.get("/healthz")  # the first response hands out the visitor cookie (and is private for that reason)
+    signed_in = owner.get(path)
+    assert signed_in.status_code == 200 and "private" in _cache_control(signed_in)
+    anonymous = visitor.get(path)
+    assert anonymous.status_code == 200 and not {"private", "no-store"} & _cache_control(anonymous)
