@@ -8,6 +8,8 @@
 - Sign-up refuses a password like the username or email, or all digits, and says why.
 - Every PERSONAL route answers ``Cache-Control: private, no-store`` (owner and anonymous visitor alike), and
   any response to a signed-in person is at least ``private``; anonymous catalog responses stay cacheable.
+- A merchandiser's redirect rule sends shoppers to this shop's own paths only: the admin refuses any other
+  target with a readable message, and search (page and API) skips a stored rule whose target is not one.
 - Sign-up never says whether an email has an account (one that has signs up like any other, as a new and
   separate account); it does say a username is taken, the sign-in handle the visitor must choose, and it is
   throttled per address so that cannot be used to list accounts.
@@ -22,10 +24,17 @@ import secrets
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.test import Client
+from django.urls import reverse
 
 from orders import services as order_services
 from profiles.services import shopper_for_user
+from recommend.merchandising import state
+from recommend.models import Rule
+from shopguide.local_paths import LOCAL_PATH_HELP
+from shopguide.roles import MERCHANDISER
 from tests.factories import ProductFactory, UserFactory
 from tests.security.conftest import client_as
 from tests.security.test_personal_matrix import OPS, Op, call
@@ -258,3 +267,80 @@ def test_a_signed_in_persons_other_pages_are_private_and_a_visitors_stay_cacheab
     assert signed_in.status_code == 200 and "private" in _cache_control(signed_in)
     anonymous = visitor.get(path)
     assert anonymous.status_code == 200 and not {"private", "no-store"} & _cache_control(anonymous)
+
+
+# --- Redirect rules: this shop's own paths only --------------------------------------------------------------
+
+OFF_SITE = [
+    "https://evil.example/",
+    "http://evil.example",
+    "//evil.example/",
+    "/\\evil.example/",
+    "/\\/evil.example/",
+    "\\\\evil.example",
+    "/\t/evil.example/",
+    "/c/\r\nsale/",
+    "/ /evil.example",
+    "javascript:alert(1)",
+    "evil.example/sale",
+    "c/sale/",
+]
+ON_SITE = ["/c/sale/", "/search?q=gift+card", "/p/12/#reviews", "/pages/returns/"]
+
+
+def _redirect_form(url: str) -> dict:
+    return {"name": "Sale", "action": "redirect", "scope": "query", "query": "sale", "match": "exact", "url": url,
+            "position": 1, "strength": 10, "enabled": "on"}  # fmt: skip
+
+
+@pytest.fixture
+def merchandiser_client(db) -> Client:
+    user = UserFactory(username="mia", is_staff=True)
+    user.groups.add(Group.objects.get(name=MERCHANDISER))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("url", OFF_SITE)
+def test_the_admin_refuses_a_redirect_off_the_shop_with_a_readable_message(merchandiser_client, url):
+    response = merchandiser_client.post(reverse("admin:recommend_rule_add"), _redirect_form(url))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["url"] == [LOCAL_PATH_HELP]
+    assert not Rule.objects.exists()
+
+
+@pytest.mark.parametrize("url", ON_SITE)
+def test_the_admin_saves_a_redirect_to_a_path_on_the_shop(merchandiser_client, url):
+    response = merchandiser_client.post(reverse("admin:recommend_rule_add"), _redirect_form(url))
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert Rule.objects.get().url == url
+
+
+def test_the_model_refuses_it_too():
+    rule = Rule(name="Sale", action="redirect", scope="query", query="sale", url="//evil.example/")
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.message_dict["url"] == [LOCAL_PATH_HELP]
+
+
+def test_search_skips_a_stored_redirect_off_the_shop(search_catalog, caplog):
+    """Rows saved before the check (or written around the admin): never followed, never handed out."""
+    for n, url in enumerate(OFF_SITE):
+        Rule.objects.create(name=f"Old {n}", action="redirect", scope="query", query="gift card", url=url)
+    state.reset()
+    body = Client().get("/api/v1/search", {"q": "gift card"}).json()
+    assert body["redirect"] is None
+    page = Client().get("/search", {"q": "gift card"})
+    assert page.status_code == 200 and "Location" not in page
+    assert "HX-Redirect" not in Client().get("/search", {"q": "gift card"}, HTTP_HX_REQUEST="true")
+    assert "is not a path on this shop" in caplog.text
+    # A good rule for the same query still answers.
+    good = Rule.objects.create(name="Gift cards", action="redirect", scope="query", query="gift card", url="/c/gift/")
+    state.reset()
+    assert Client().get("/api/v1/search", {"q": "gift card"}).json()["redirect"] == {
+        "url": "/c/gift/",
+        "rule_id": good.pk,
+        "rule": "Gift cards",
+    }
+    assert Client().get("/search", {"q": "gift card"})["Location"] == "/c/gift/"
