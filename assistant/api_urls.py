@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.urls import path
 
 from assistant import apis
+from shopguide.cache_policy import personal
 
 urlpatterns = [
-    path("assistant/messages", apis.AssistantMessagePostApi.as_view(), name="api-assistant-messages"),
+    path("assistant/messages", personal(apis.AssistantMessagePostApi.as_view()), name="api-assistant-messages"),
     path(
         "assistant/conversations/<uuid:conversation_id>",
-        apis.AssistantConversationDetailApi.as_view(),
+        personal(apis.AssistantConversationDetailApi.as_view()),
         name="api-assistant-conversation",
     ),
 ]

@@ -59,6 +59,7 @@ STATUS_HELP = {
 # --- Accounts -------------------------------------------------------------------------------------
 
 
+@throttle_posts("signup", by_address=True)
 @require_http_methods(["GET", "POST"])
 def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:

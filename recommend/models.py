@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from shopguide.local_paths import validate_local_path
+
 
 class PopularSearchBlock(models.Model):
     """A phrase a merchandiser keeps out of "Popular searches" (shown to every visitor): a popular search that
@@ -178,6 +180,14 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.name}"
+
+    def clean(self) -> None:
+        # A redirect sends shoppers there from the search page and the API: this shop's own paths only.
+        if self.action == self.Action.REDIRECT and self.url:
+            try:
+                validate_local_path(self.url)
+            except ValidationError as error:
+                raise ValidationError({"url": error.messages}) from error
 
 
 class Synonym(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from recommend import recs_views, views
+from shopguide.cache_policy import personal
 
 app_name = "recommend"
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("search", views.search_page, name="search"),
     path("search/suggest", views.search_suggest, name="suggest"),
     # Rows for the home, product and cart pages: an htmx slot there loads them, a plain link shows them as a page.
-    path("recommendations/", recs_views.home_recommendations, name="home_recommendations"),
+    path("recommendations/", personal(recs_views.home_recommendations), name="home_recommendations"),
     path("recommendations/product/<int:pk>", recs_views.product_recommendations, name="product_recommendations"),
-    path("recommendations/cart", recs_views.cart_recommendations, name="cart_recommendations"),
+    path("recommendations/cart", personal(recs_views.cart_recommendations), name="cart_recommendations"),
 ]

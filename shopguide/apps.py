@@ -9,7 +9,6 @@ class ShopguideConfig(AppConfig):
     verbose_name = "ShopGuide"
 
     def ready(self) -> None:
-        import shopguide.schema  # noqa: F401  (registers the schema extensions)
         from shopguide.embedding import model_validate
         from shopguide.roles import merchandiser_group_sync
 

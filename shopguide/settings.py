@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's responses are private; personal routes say private, no-store (shopguide/cache_policy.py).
+    "shopguide.cache_policy.PrivateWhenSignedInMiddleware",
     # One anonymous id per browser from its first response, so a first visit's parallel requests share a shopper.
     "profiles.visitors.VisitorCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -203,9 +205,12 @@ PROFILE_REFRESH_DELAY = env.float("PROFILE_REFRESH_DELAY", default=0.5)
 PROFILE_REFRESH_PENDING_TTL = env.int("PROFILE_REFRESH_PENDING_TTL", default=10)
 
 # --- Auth, i18n, static
+# Sign-up refuses a short, common or all-digit password, or one close to the username or email.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -238,10 +243,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "shopguide.api.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "shopguide.api.exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "shopguide.authentication.BasicAuthentication",
-    ],
+    # The session cookie (and the CSRF token for writes) only. No HTTP Basic: a password on every request
+    # would sit outside the sign-in throttle and the lockout (password spraying). API keys are planned.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -257,6 +261,7 @@ REST_FRAMEWORK = {
         "search": _rate("THROTTLE_SEARCH_RATE", "120/min"),
         "autocomplete": _rate("THROTTLE_AUTOCOMPLETE_RATE", "600/min"),  # one per pause in typing
         "checkout": _rate("THROTTLE_CHECKOUT_RATE", "30/hour"),
+        "signup": _rate("THROTTLE_SIGNUP_RATE", "10/hour"),
     },
     # Proxies in front of the app that append to X-Forwarded-For: the client is the address that many hops back.
     # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).

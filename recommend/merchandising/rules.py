@@ -17,11 +17,16 @@ only move products that are in the list. Every moved product says which rule mov
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q
+
+from shopguide.local_paths import is_local_path
+
+logger = logging.getLogger(__name__)
 
 SEARCH = "search"
 RECOMMENDATIONS = "recommendations"
@@ -123,7 +128,14 @@ def applicable(rules: Sequence[ActiveRule], context: RuleContext, now: datetime)
 
 def redirect_for(rules: Sequence[ActiveRule], query: str, now: datetime) -> ActiveRule | None:
     context = RuleContext(SEARCH, query=query)
-    return next((r for r in rules if r.action == "redirect" and r.url and r.live(now) and r.applies(context)), None)
+    for rule in rules:
+        if rule.action == "redirect" and rule.url and rule.live(now) and rule.applies(context):
+            # Rules are validated on save; one stored before that (or written around the admin) that would
+            # send shoppers off the shop is skipped, never followed or handed to an API client.
+            if is_local_path(rule.url):
+                return rule
+            logger.warning("redirect rule %s skipped: %r is not a path on this shop", rule.id, rule.url)
+    return None
 
 
 def hide_q(rules: Sequence[ActiveRule]) -> Q | None:

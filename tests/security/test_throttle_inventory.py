@@ -31,6 +31,7 @@ THROTTLED: dict[str, str] = {
     "api/v1/orders": "checkout",
     "checkout/": "checkout",
     "account/login/": "login",
+    "account/signup/": "signup",
 }
 
 # pattern → why it has no limit of its own
@@ -44,7 +45,6 @@ UNTHROTTLED: dict[str, str] = {
     "api/v1/recommendations/trending": "precomputed, cached",
     "api/v1/products/<int:pk>/similar": "one HNSW lookup from a stored vector (no model)",
     "api/v1/products/<int:pk>/bought-together": "precomputed pairs",
-    "account/signup/": "per address, POST only (signup scope, see test_identity)",
     "account/logout/": "ends one's own session",
     "account/deleted/": "a static page",
     "recommendations/product/<int:pk>": "stored-vector lookups, as similar",
@@ -120,6 +120,7 @@ REQUESTS: dict[str, tuple[Callable[[], Client], Callable[[Client], object]]] = {
     "api/v1/orders": (_signed_in, lambda c: c.post("/api/v1/orders")),
     "checkout/": (_signed_in, lambda c: c.post("/checkout/")),
     "account/login/": (Client, lambda c: c.post("/account/login/", {"username": "nobody", "password": "wrong"})),
+    "account/signup/": (Client, lambda c: c.post("/account/signup/", {"username": "", "password1": "x"})),
 }
 
 
