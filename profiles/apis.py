@@ -3,7 +3,6 @@ signed-in shopper's own profile, export and erasure."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +11,8 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.exceptions import ParseError, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,8 @@ from rest_framework.views import APIView
 from profiles import privacy, services
 from profiles.models import Event
 from profiles.services import anonymous_shopper_ids, shopper_for_request
+from shopguide.api import StrictCharField
+from shopguide.parsers import JSONParser, JsonTooDeep, json_loads
 from shopguide.throttling import ScopedRateThrottle
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
@@ -31,7 +32,7 @@ from shopguide.throttling import ScopedRateThrottle
 MAX_INTEREST_KEYS = 100
 
 
-class InterestKeyField(serializers.CharField):
+class InterestKeyField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=300, **kwargs)
 
@@ -148,12 +149,12 @@ MAX_ERRORS_REPORTED = 20
 class EventItemInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Event.Kind.choices)
     product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    query = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    query = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
     surface = serializers.ChoiceField(choices=Event.Surface.choices, required=False, default=Event.Surface.DIRECT)
     position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100_000)
-    order_id = serializers.CharField(required=False, allow_blank=True, max_length=64, default="")
+    order_id = StrictCharField(required=False, allow_blank=True, max_length=64, default="")
     price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0)
-    client_event_id = serializers.CharField(
+    client_event_id = StrictCharField(
         required=False, allow_null=True, allow_blank=True, max_length=64, help_text="makes retries idempotent"
     )
     created_at = serializers.DateTimeField(required=False, help_text="when it happened (default: now)")
@@ -188,8 +189,10 @@ def _events_from(data: Any) -> list[Any]:
     beacon) carries the same JSON in its ``payload`` field."""
     if hasattr(data, "getlist"):  # form-encoded
         try:
-            data = json.loads(data.get("payload") or "")
-        except ValueError:
+            data = json_loads(data.get("payload") or "")
+        except JsonTooDeep:
+            raise
+        except ParseError:
             raise ValidationError({"payload": 'must be a JSON event or {"events": [...]}'}) from None
     if isinstance(data, dict) and "events" in data:
         events = data["events"]

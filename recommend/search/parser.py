@@ -220,13 +220,23 @@ def parse(
     return parse_rules(text, vocabulary, synonyms, learned=learned)
 
 
+# The characters of a query the parser reads. The search API refuses a longer one (400 query_too_long); the search
+# page searches its start and says so. A bound on work and on the search log, far above what people type.
+MAX_QUERY_LENGTH = 1000
+
+
+def query_too_long(text: str) -> bool:
+    """Whether ``text`` is longer than a search reads (the one check the API and the search page share)."""
+    return len(text) > MAX_QUERY_LENGTH
+
+
 def parse_rules(
     text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None, *, learned: bool = False
 ) -> ParsedQuery:
     """``synonyms``: merchandisers' synonyms (``recommend.merchandising``): a phrase that stands for a
     catalog word fills that word's slot ("sneakers" → category Running Shoes), and every synonym's words
     join the text the retrievers read."""
-    raw = text[:1000]
+    raw = text[:MAX_QUERY_LENGTH]
     parsed = ParsedQuery(raw=raw)
     lowered = raw.lower()
     claimed: list[tuple[int, int]] = []
