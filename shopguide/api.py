@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import (
     PermissionDenied,
     RequestDataTooBig,
@@ -21,33 +20,13 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
-from rest_framework import exceptions, pagination, serializers, status
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from shopguide.limits import RequestTooLarge, TooManyFields, request_too_large_detail, too_many_fields_detail
+
 logger = logging.getLogger(__name__)
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "request_too_large"
-    default_detail = "The request body is too large."
-
-
-class TooManyFields(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "too_many_fields"
-    default_detail = "The request has too many form fields."
-
-
-def request_too_large_detail() -> str:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return f"The request body is larger than {limit:,} bytes." if limit else RequestTooLarge.default_detail
-
-
-def too_many_fields_detail() -> str:
-    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    return f"The request has more than {limit:,} form fields." if limit else TooManyFields.default_detail
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

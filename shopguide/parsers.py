@@ -17,7 +17,7 @@ from django.conf import settings
 from rest_framework import exceptions, parsers
 from rest_framework.utils import json
 
-from shopguide.api import RequestTooLarge, request_too_large_detail
+from shopguide.limits import RequestTooLarge, request_too_large_detail
 
 # No request of this API nests beyond 4 levels (an event batch: {"events": [{"...": ...}]}); 32 leaves room for
 # any honest client while keeping every decode far from Python's recursion limit.
