@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # "surface" names two choice sets: where an event happened, and which recommendation list answered.
+    # Links from a created resource to what reads or changes it (shopguide/schema.py), after the enum hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shopguide.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {
         "EventSurfaceEnum": "profiles.models.Event.Surface",
         "RecommendationSurfaceEnum": "recommend.recs_apis.SURFACES",

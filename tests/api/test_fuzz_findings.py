@@ -32,3 +32,27 @@ def test_the_schema_still_documents_basic_auth_beside_the_session_cookie():
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["securitySchemes"]["basicAuth"] == {"type": "http", "scheme": "basic"}
     assert "cookieAuth" in schema["components"]["securitySchemes"]
+
+
+def test_the_schema_links_each_created_resource_to_what_reads_or_changes_it():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    cart_links = paths["/api/v1/cart/lines"]["post"]["responses"]["201"]["links"]
+    assert cart_links["ChangeTheLine"] == {
+        "operationId": "v1_cart_lines_partial_update",
+        "parameters": {"product_id": "$request.body#/product_id"},
+        "description": "Set the quantity of the product just added.",
+    }
+    assert cart_links["RemoveTheLine"]["operationId"] == "v1_cart_lines_destroy"
+    order_links = paths["/api/v1/orders"]["post"]["responses"]["201"]["links"]
+    assert order_links["CancelTheOrder"]["parameters"] == {"number": "$response.body#/number"}
+    chat_links = paths["/api/v1/assistant/messages"]["post"]["responses"]["200"]["links"]
+    assert chat_links["ReadTheConversation"]["operationId"] == "assistant_conversation_detail"
+    operation_ids = {op["operationId"] for methods in paths.values() for op in methods.values()}
+    for links in (cart_links, order_links, chat_links):
+        assert {link["operationId"] for link in links.values()} <= operation_ids
+
+
+def test_removing_a_cart_line_is_documented_as_the_200_it_answers():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert set(schema["paths"]["/api/v1/cart/lines/{product_id}"]["delete"]["responses"]) == {"200"}
