@@ -17,6 +17,7 @@ from assistant import selectors, services
 from assistant.models import Intent
 from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
+from shopguide.api import StrictCharField
 from shopguide.throttling import ScopedRateThrottle
 
 MAX_TEXT = 1000
@@ -27,7 +28,7 @@ class MessagePostInput(serializers.Serializer):
     conversation_id = serializers.UUIDField(
         required=False, allow_null=True, help_text="the conversation to continue; omit to start one"
     )
-    text = serializers.CharField(min_length=1, max_length=MAX_TEXT, help_text="what the shopper said")
+    text = StrictCharField(min_length=1, max_length=MAX_TEXT, help_text="what the shopper said")
     product_id = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, help_text="the product of the page the shopper is on, as context"
     )

@@ -23,12 +23,14 @@ from orders import selectors, services
 from orders.models import Order, OrderLine
 from profiles.models import Event
 from profiles.services import shopper_for_request
+from shopguide.api import StrictCharField
 from shopguide.throttling import charge
 
 ERROR_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "not_in_cart": status.HTTP_404_NOT_FOUND,
     "invalid_quantity": status.HTTP_400_BAD_REQUEST,
+    "invalid_position": status.HTTP_400_BAD_REQUEST,
     "product_unavailable": status.HTTP_400_BAD_REQUEST,
     "not_authenticated": status.HTTP_403_FORBIDDEN,
 }
@@ -72,8 +74,8 @@ class CartLineAddInput(serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=1, max_value=services.MAX_LINE_QUANTITY, default=1)
     surface = serializers.ChoiceField(choices=Event.Surface.choices, default=Event.Surface.DIRECT)
-    position = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    query = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    position = serializers.IntegerField(min_value=1, max_value=services.MAX_POSITION, required=False, allow_null=True)
+    query = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class CartLineUpdateInput(serializers.Serializer):
@@ -161,7 +163,8 @@ class CartLineDetailApi(APIView):
             raise OrderApiError(error) from error
         return _cart_response(request)
 
-    @extend_schema(request=None, responses=CartOutput)
+    # The cart as it is now, 200 (spectacular documents a bare serializer on DELETE as 204, which it never is).
+    @extend_schema(request=None, responses={200: CartOutput})
     def delete(self, request: Request, product_id: int) -> Response:
         """Take a product out of the cart."""
         try:

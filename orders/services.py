@@ -20,6 +20,9 @@ from profiles.privacy import ErasureRefused
 from profiles.services import EventInput, event_record_many
 
 MAX_LINE_QUANTITY = 99  # per product per cart: a typo ("100" for "10") should not empty the warehouse
+# Where in a list the product was added from (1 = first), kept on the cart_add event: a Postgres integer column,
+# and a category page has no last page to bound it by.
+MAX_POSITION = 2_147_483_647
 ORDER_NUMBER_SEQUENCE = "orders_order_number_seq"  # created by migration 0002
 
 
@@ -70,6 +73,8 @@ def cart_line_add(
     query: str = "",
 ) -> CartLine:
     """Put ``quantity`` more of a product in the cart (never more than is in stock); records ``cart_add``."""
+    if position is not None and not 1 <= position <= MAX_POSITION:
+        raise OrderError("invalid_position", f"The list position must be a whole number from 1 to {MAX_POSITION}.")
     with transaction.atomic():
         cart = _cart_for(shopper, lock=True)
         product = _sellable_product(product_id)

@@ -3,7 +3,6 @@ signed-in shopper's own profile, export and erasure."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +11,8 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,8 @@ from profiles import privacy, services
 from profiles.models import Event
 from profiles.services import anonymous_shopper_ids, shopper_for_request
 from profiles.visitors import visitor_known
+from shopguide.api import StrictCharField
+from shopguide.parsers import JSONParser, JsonTooDeep, json_loads
 from shopguide.throttling import charge
 
 # --- Privacy: the signed-in shopper's own profile, export and erasure (issue 4 items 5 and 7) ------
@@ -32,7 +33,7 @@ from shopguide.throttling import charge
 MAX_INTEREST_KEYS = 100
 
 
-class InterestKeyField(serializers.CharField):
+class InterestKeyField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=300, **kwargs)
 
@@ -164,10 +165,10 @@ CLIENT_KINDS = [(value, label) for value, label in Event.Kind.choices if value n
 class EventItemInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CLIENT_KINDS)
     product_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1)
-    query = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    query = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
     surface = serializers.ChoiceField(choices=Event.Surface.choices, required=False, default=Event.Surface.DIRECT)
     position = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100_000)
-    client_event_id = serializers.CharField(
+    client_event_id = StrictCharField(
         required=False,
         allow_null=True,
         allow_blank=True,
@@ -215,8 +216,10 @@ def _events_from(data: Any) -> list[Any]:
     beacon) carries the same JSON in its ``payload`` field."""
     if hasattr(data, "getlist"):  # form-encoded
         try:
-            data = json.loads(data.get("payload") or "")
-        except ValueError:
+            data = json_loads(data.get("payload") or "")
+        except JsonTooDeep:
+            raise
+        except ParseError:
             raise ValidationError({"payload": 'must be a JSON event or {"events": [...]}'}) from None
     if isinstance(data, dict) and "events" in data:
         events = data["events"]

@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,18 +17,32 @@ from catalog import selectors
 from catalog.apis import ProductOutput
 from profiles.services import shopper_for_request
 from recommend.search.engine import SORTS, Hit, SearchFilters, SearchResult, search
+from recommend.search.parser import MAX_QUERY_LENGTH, query_too_long
 from recommend.search.suggest import suggest
+from shopguide.api import StrictCharField
 from shopguide.throttling import ScopedRateThrottle
 
-MAX_QUERY = 1000
+MAX_QUERY = MAX_QUERY_LENGTH
 MAX_BRANDS = 30
 MAX_PAGE_SIZE = 100
 
 # --- Input ----------------------------------------------------------------------------------------
 
 
+class QueryTooLong(APIException):
+    status_code = 400
+    default_code = "query_too_long"
+
+
+def refuse_long_query(params: Any) -> None:
+    """400 ``query_too_long`` for a ``q`` longer than a search reads, before anything else is looked at."""
+    q = params.get("q") or ""
+    if query_too_long(q):
+        raise QueryTooLong(f"q: at most {MAX_QUERY_LENGTH} characters, got {len(q)}.")
+
+
 class SearchInput(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUERY, help_text="what the shopper typed, in their own words")
+    q = StrictCharField(max_length=MAX_QUERY, help_text="what the shopper typed, in their own words")
     category = serializers.SlugField(
         required=False, allow_unicode=True, help_text="category slug; includes its subcategories"
     )
@@ -64,7 +78,7 @@ def _log_identity(request: Request) -> dict[str, Any]:
 
 
 class AutocompleteInput(serializers.Serializer):
-    q = serializers.CharField(
+    q = StrictCharField(
         required=False,
         default="",
         allow_blank=True,
@@ -334,6 +348,7 @@ class ProductSearchApi(APIView):
 
     @extend_schema(operation_id="search", tags=["search"], parameters=[SearchInput], responses={200: SearchOutput})
     def get(self, request: Request) -> Response:
+        refuse_long_query(request.query_params)
         form = SearchInput(data=request.query_params)
         form.is_valid(raise_exception=True)
         values = form.validated_data
@@ -376,6 +391,7 @@ class SearchAutocompleteApi(APIView):
         responses={200: AutocompleteOutput},
     )
     def get(self, request: Request) -> Response:
+        refuse_long_query(request.query_params)
         form = AutocompleteInput(data=request.query_params)
         form.is_valid(raise_exception=True)
         return Response(AutocompleteOutput(suggest(form.validated_data["q"])).data)

@@ -30,6 +30,7 @@ from catalog.views import (
 from profiles.models import Event
 from profiles.services import EventInput, event_record_many, shopper_for_request
 from recommend.search.engine import SearchFilters, SearchResult, search
+from recommend.search.parser import MAX_QUERY_LENGTH, query_too_long
 from recommend.search.refine import constraint_spans, query_without
 from recommend.search.suggest import Suggestions, popular_searches, search_url, suggest
 from recommend.search.vocabulary import get_vocabulary
@@ -37,7 +38,7 @@ from shopguide.text import one_line
 from shopguide.throttling import throttle
 
 PAGE_SIZE = 24
-MAX_QUERY = 1000  # what the parser reads; the rest would be ignored anyway
+MAX_QUERY = MAX_QUERY_LENGTH  # what the parser reads; a longer query is cut, and the page says so
 MAX_PAGE = 1000
 POPULAR_SHOWN = 8
 SEARCH_SORT_CHOICES = [("relevance", "Best match"), *SORT_CHOICES[1:]]
@@ -227,7 +228,8 @@ def _results_context(path: str, params: SearchParams, result: SearchResult) -> d
 @throttle("search", methods=("GET",))  # the same budget as the search API
 def search_page(request: HtmxHttpRequest) -> HttpResponse:
     params = SearchParams.from_query(request.GET)
-    context: dict[str, Any] = {"params": params, "search_query": params.q}
+    context: dict[str, Any] = {"params": params, "search_query": params.q, "max_query": MAX_QUERY}
+    context["query_cut"] = query_too_long(one_line(request.GET.get("q", "")))
     if params.q:
         result = _run_search(request, params)
         # A merchandiser sent this query to a page: follow it, unless the shopper is already refining it.

@@ -18,4 +18,9 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "0") == "1" else None
 max_requests = 5000
+# The longest request line gunicorn reads (method, path and query string); longer gets its own HTML 414 before the
+# app sees anything. 8190 is gunicorn's maximum short of 0 (no limit: its pure-Python parser would then buffer an
+# endless line). A search query the app would refuse anyway (over recommend.search.parser.MAX_QUERY_LENGTH
+# characters) fits below it, so the app answers such queries with its own JSON 400 query_too_long.
+limit_request_line = 8190
 max_requests_jitter = 500

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     # Work a view leaves for after the response is sent, such as the search log (shopguide/after_response.py).
     "shopguide.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL character in the path or a cookie is refused (400) before it reaches a query (shopguide/bad_input.py).
+    "shopguide.bad_input.RefuseNulMiddleware",
     # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
     "shopguide.outage.DatabaseOutageMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -227,6 +229,13 @@ LOGIN_URL = "orders:login"
 LOGIN_REDIRECT_URL = "orders:account"
 LOGOUT_REDIRECT_URL = "catalog:home"
 
+# --- Request limits. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused with 413 request_too_large (JSON
+# bodies by shopguide.parsers, forms by Django; shopguide.api names both). Django's default, 2.5 MB, stays: the
+# largest request the API takes is a full event batch (500 events), about 2.0 MB even with every string at its
+# maximum length in \u-escaped non-ASCII letters (tests/security/test_bad_input.py sends one).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # Django's default: beyond it, 400 too_many_fields
+
 # --- API
 
 
@@ -241,6 +250,12 @@ def _rate(name: str, default: str) -> str:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "shopguide.api.PageNumberPagination",
+    # JSON with a size and nesting-depth limit (shopguide/parsers.py); forms as DRF parses them.
+    "DEFAULT_PARSER_CLASSES": [
+        "shopguide.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "shopguide.api.exception_handler",
     # The session cookie (and the CSRF token for writes) only. No HTTP Basic: a password on every request
@@ -276,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # "surface" names two choice sets: where an event happened, and which recommendation list answered.
+    # Links from a created resource to what reads or changes it (shopguide/schema.py), after the enum hook.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "shopguide.schema.add_links"],
     "ENUM_NAME_OVERRIDES": {
         "EventSurfaceEnum": "profiles.models.Event.Surface",
         "RecommendationSurfaceEnum": "recommend.recs_apis.SURFACES",

@@ -28,6 +28,8 @@ from django.utils import timezone
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from shopguide.api import wants_json
+
 logger = logging.getLogger(__name__)
 
 # KEYS[1]: the bucket. ARGV: period (s), emission interval (s), cost. The bucket is the "theoretical arrival
@@ -121,21 +123,12 @@ def retry_after_seconds(wait: float | timedelta | None) -> int:
     return max(1, math.ceil(wait or 1))
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
-        return True
-    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def throttled_response(request: HttpRequest, *, wait: float | timedelta | None, detail: str = "") -> HttpResponse:
     """A 429 saying when to retry: JSON for API/htmx/script callers, a page for people."""
     seconds = retry_after_seconds(wait)
     detail = detail or f"Too many requests. Try again in {seconds} second{'s' if seconds != 1 else ''}."
     response: HttpResponse
-    if _wants_json(request):
+    if wants_json(request):
         response = JsonResponse({"code": "throttled", "detail": detail}, status=429)
     else:
         response = render(request, "429.html", {"detail": detail, "retry_after": seconds}, status=429)

@@ -209,17 +209,28 @@ def _money(match: re.Match) -> Decimal | None:
     return None
 
 
+# The characters of a query the parser reads. The search API refuses a longer one (400 query_too_long); the search
+# page searches its start and says so. A bound on work and on the search log, far above what people type.
+MAX_QUERY_LENGTH = 1000
+
+
+def query_too_long(text: str) -> bool:
+    """Whether ``text`` is longer than a search reads (the one check the API and the search page share)."""
+    return len(text) > MAX_QUERY_LENGTH
+
+
+# The words of a query the parser reads (see query_head).
 MAX_QUERY_TERMS = 32
 _TERM_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def query_head(text: str) -> str:
-    """The part of a query that is read: up to MAX_QUERY_TERMS words (and 1,000 characters).
+    """The part of a query that is read: up to MAX_QUERY_TERMS words and MAX_QUERY_LENGTH characters.
 
     What a shopper types is a few words; a pasted paragraph of hundreds of distinct words would cost a typo
     lookup, a tagger pass and a full-text term each, for one request (a cheap way to slow the shop down).
     """
-    text = text[:1000]
+    text = text[:MAX_QUERY_LENGTH]
     for count, match in enumerate(_TERM_RE.finditer(text), start=1):
         if count == MAX_QUERY_TERMS:
             return text[: match.end()]

@@ -32,3 +32,27 @@ def test_a_root_category_has_a_null_parent_and_the_schema_allows_it():
 def test_the_schema_documents_the_session_cookie_as_the_only_authentication():
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert list(schema["components"]["securitySchemes"]) == ["cookieAuth"]
+
+
+def test_the_schema_links_each_created_resource_to_what_reads_or_changes_it():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    cart_links = paths["/api/v1/cart/lines"]["post"]["responses"]["201"]["links"]
+    assert cart_links["ChangeTheLine"] == {
+        "operationId": "v1_cart_lines_partial_update",
+        "parameters": {"product_id": "$request.body#/product_id"},
+        "description": "Set the quantity of the product just added.",
+    }
+    assert cart_links["RemoveTheLine"]["operationId"] == "v1_cart_lines_destroy"
+    order_links = paths["/api/v1/orders"]["post"]["responses"]["201"]["links"]
+    assert order_links["CancelTheOrder"]["parameters"] == {"number": "$response.body#/number"}
+    chat_links = paths["/api/v1/assistant/messages"]["post"]["responses"]["200"]["links"]
+    assert chat_links["ReadTheConversation"]["operationId"] == "assistant_conversation_detail"
+    operation_ids = {op["operationId"] for methods in paths.values() for op in methods.values()}
+    for links in (cart_links, order_links, chat_links):
+        assert {link["operationId"] for link in links.values()} <= operation_ids
+
+
+def test_removing_a_cart_line_is_documented_as_the_200_it_answers():
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert set(schema["paths"]["/api/v1/cart/lines/{product_id}"]["delete"]["responses"]) == {"200"}
