@@ -65,6 +65,8 @@ def _fresh_throttles():
     import redis
     from django.core.cache import cache
 
+    from shopguide import throttling
+
     try:
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=cache.make_key("throttle_") + "*", count=1000))
@@ -72,4 +74,5 @@ def _fresh_throttles():
             client.delete(*keys)
     except (redis.ConnectionError, redis.TimeoutError):
         pass  # a test that takes Redis away; nothing of ours to clear then
+    throttling._refused.clear()  # this process's memory of recent refusals (RefusedRecentlyMiddleware)
     yield

@@ -151,7 +151,7 @@ def start_server(port: int, extra_env: dict[str, str] | None = None) -> subproce
             # Not /healthz: it also asks for a Celery worker, which this benchmark does not start (503 without one).
             if requests.get(f"http://{HOST}:{port}/api/v1/categories", headers=HTTPS, timeout=5).ok:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first request still loading
             pass
         time.sleep(1)
     server.terminate()

@@ -30,7 +30,7 @@ from catalog.views import (
 from profiles.models import Event
 from profiles.services import EventInput, event_record_many, shopper_for_request
 from recommend.search.engine import SearchFilters, SearchResult, search
-from recommend.search.parser import MAX_QUERY_LENGTH, query_too_long
+from recommend.search.parser import MAX_QUERY_LENGTH, query_cost, query_too_long
 from recommend.search.refine import constraint_spans, query_without
 from recommend.search.suggest import Suggestions, popular_searches, search_url, suggest
 from recommend.search.vocabulary import get_vocabulary
@@ -225,7 +225,7 @@ def _results_context(path: str, params: SearchParams, result: SearchResult) -> d
     }
 
 
-@throttle("search", methods=("GET",))  # the same budget as the search API
+@throttle("search", methods=("GET",), cost=lambda request: query_cost(request.GET.get("q", "")))  # as the API
 def search_page(request: HtmxHttpRequest) -> HttpResponse:
     params = SearchParams.from_query(request.GET)
     context: dict[str, Any] = {"params": params, "search_query": params.q, "max_query": MAX_QUERY}

@@ -56,6 +56,9 @@ MIDDLEWARE = [
     # Work a view leaves for after the response is sent, such as the search log (shopguide/after_response.py).
     "shopguide.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A cookie-less address this process just refused (429) for a path is refused again at once, before any other
+    # middleware runs: a script hammering past a limit costs microseconds a request (shopguide/throttling.py).
+    "shopguide.throttling.RefusedRecentlyMiddleware",
     # A NUL character in the path or a cookie is refused (400) before it reaches a query (shopguide/bad_input.py).
     "shopguide.bad_input.RefuseNulMiddleware",
     # A view that meets a database outage answers 503, not a traceback (shopguide/outage.py).
@@ -270,9 +273,9 @@ REST_FRAMEWORK = {
     # Defaults are far above what a person does; set the THROTTLE_* variables lower in production if needed.
     "DEFAULT_THROTTLE_RATES": {
         "events": _rate("THROTTLE_EVENTS_RATE", "1200/min"),
-        "assistant": _rate("THROTTLE_ASSISTANT_RATE", "120/min"),
+        "assistant": _rate("THROTTLE_ASSISTANT_RATE", "30/min"),  # a person types one message in several seconds
         "login": _rate("THROTTLE_LOGIN_RATE", "60/min"),
-        # Search runs the model and the database: 2 a second on average per address, bursts up to the whole minute's.
+        # Search runs the model and the database: 2 a second on average per account or address (bursts: below).
         "search": _rate("THROTTLE_SEARCH_RATE", "120/min"),
         "autocomplete": _rate("THROTTLE_AUTOCOMPLETE_RATE", "600/min"),  # one per pause in typing
         "checkout": _rate("THROTTLE_CHECKOUT_RATE", "30/hour"),
@@ -282,6 +285,9 @@ REST_FRAMEWORK = {
     # 0: REMOTE_ADDR alone (DRF's None would trust the whole header, which any client can forge).
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# How much of a scope's rate may be spent at once (default: all of it). Search and the assistant run the model: a
+# person's quick clicks fit in these, and a script gets no more than its steady rate after them (bench/abuse.py).
+THROTTLE_BURSTS = {"search": 20, "assistant": 10}
 SPECTACULAR_SETTINGS = {
     "TITLE": "ShopGuide API",
     "DESCRIPTION": "Catalog, search, recommendations and shopping assistant.",

@@ -6,8 +6,8 @@ for API, htmx and script callers, a readable page for a person at a browser. Rat
 
 Counting is atomic: one Redis script per request (GCRA, a token bucket kept as one timestamp per key), so
 concurrent requests cannot read the same count and all pass, as DRF's read-modify-write history list let
-them. A request may cost more than one (a batch of 500 events costs 500). The bucket holds the scope's
-whole rate, so a burst of up to ``n`` is allowed, then one more every ``period / n``. Counters live in the
+them. A request may cost more than one (a batch of 500 events costs 500). The bucket holds the scope's burst
+(``THROTTLE_BURSTS``, by default the whole rate ``n``): that many at once, then one more every ``period / n``. Counters live in the
 default (Redis) cache, shared by every web process; when Redis is unreachable requests pass (fail open).
 """
 
@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -32,15 +34,16 @@ from shopguide.api import wants_json
 
 logger = logging.getLogger(__name__)
 
-# KEYS[1]: the bucket. ARGV: period (s), emission interval (s), cost. The bucket is the "theoretical arrival
+# KEYS[1]: the bucket. ARGV: burst window (s: how far ahead of now the bucket may run), emission interval (s),
+# cost. The bucket is the "theoretical arrival
 # time" (tat): the moment it would be empty again. A request is allowed when, after adding its cost, the tat
-# is at most one period ahead of now. Redis's own clock, so every web process agrees.
+# is at most one burst window ahead of now. Redis's own clock, so every web process agrees.
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local period = tonumber(ARGV[1])
+local window = tonumber(ARGV[1])
 local new_tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now) + tonumber(ARGV[3]) * tonumber(ARGV[2])
-local wait = new_tat - period - now
+local wait = new_tat - window - now
 if wait > 0 then
   return {0, tostring(wait)}
 end
@@ -48,6 +51,12 @@ redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 
 return {1, '0'}
 """
 _script: Any = None  # redis-py Script: its SHA, loaded into Redis on first use (and again after a restart)
+
+# (method, path, address) → monotonic time until which this process refuses that address's cookie-less API and
+# script requests to that path without running Django's middleware, the view or Redis (RefusedRecentlyMiddleware).
+# A script hammering an endpoint past its limit then costs microseconds a request, not a full refusal's milliseconds.
+_refused: dict[tuple[str, str, str], float] = {}
+REFUSED_REMEMBERED = 10_000  # entries per process, at most
 
 
 def client_address(request: HttpRequest) -> str:
@@ -82,17 +91,60 @@ def rate_take(request: Any, scope: str, *, cost: int = 1, by_address: bool = Fal
     if rate is None or cost <= 0:
         return None
     num, period = rate
-    key = cache.make_key(f"throttle_{scope}_{_ident(request, by_address=by_address)}")
+    interval = period / num
+    # The bucket holds the scope's burst (THROTTLE_BURSTS), by default the whole rate.
+    window = interval * min(num, settings.THROTTLE_BURSTS.get(scope, num))
+    ident = _ident(request, by_address=by_address)
+    key = cache.make_key(f"throttle_{scope}_{ident}")
     try:
         global _script
         client = cache._cache.get_client(key, write=True)  # type: ignore[attr-defined]
         if _script is None:
             _script = client.register_script(_GCRA)
-        allowed, wait = _script(keys=[key], args=[period, period / num, cost], client=client)
+        allowed, wait = _script(keys=[key], args=[window, interval, cost], client=client)
     except (redis.RedisError, OSError) as exc:
         logger.warning("throttle %s not applied, its cache is unreachable: %s", scope, exc)
         return None
-    return None if int(allowed) else float(wait)
+    if int(allowed):
+        return None
+    if not ident.startswith("user"):
+        _remember_refusal((request.method, request.path, ident), float(wait))
+    return float(wait)
+
+
+def _remember_refusal(key: tuple[str, str, str], wait: float) -> None:
+    now = time.monotonic()
+    if len(_refused) >= REFUSED_REMEMBERED:
+        for stale in [k for k, until in _refused.items() if until <= now]:
+            del _refused[stale]
+        if len(_refused) >= REFUSED_REMEMBERED:
+            _refused.clear()  # a flood of addresses: forget (each is refused again, the slow way, once)
+    _refused[key] = now + wait
+
+
+class RefusedRecentlyMiddleware:
+    """First in the chain: an API, htmx or script request (``wants_json``) without a session cookie (so nobody
+    signed in) from an address this process refused for the same method and path moments ago gets its 429 at
+    once. Everyone else goes the normal way, where the limits are counted: a person at a browser gets the
+    readable page, a signed-in person is counted per account and never refused here for their address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _refused and settings.SESSION_COOKIE_NAME not in request.COOKIES and wants_json(request):
+            key = (request.method or "", request.path, client_address(request))
+            until = _refused.get(key)
+            if until is not None:
+                wait = until - time.monotonic()
+                if wait > 0:
+                    seconds = retry_after_seconds(wait)
+                    detail = f"Too many requests. Try again in {seconds} second{'s' if seconds != 1 else ''}."
+                    response = JsonResponse({"code": "throttled", "detail": detail}, status=429)
+                    response["Retry-After"] = str(seconds)
+                    return response
+                _refused.pop(key, None)
+        return self.get_response(request)
 
 
 class ScopedRateThrottle(BaseThrottle):
@@ -137,17 +189,21 @@ def throttled_response(request: HttpRequest, *, wait: float | timedelta | None, 
 
 
 def throttle(
-    scope: str, *, methods: Iterable[str] = ("POST",), by_address: bool = False
+    scope: str,
+    *,
+    methods: Iterable[str] = ("POST",),
+    by_address: bool = False,
+    cost: Callable[[HttpRequest], int] | None = None,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Refuse a plain Django view's requests of ``methods`` beyond the scope's rate (by default only POSTs:
-    showing the login form is not an attempt)."""
+    showing the login form is not an attempt). ``cost``: what one request spends (default 1)."""
     methods = frozenset(methods)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in methods:
-                wait = rate_take(request, scope, by_address=by_address)
+                wait = rate_take(request, scope, by_address=by_address, cost=cost(request) if cost else 1)
                 if wait is not None:
                     return throttled_response(request, wait=wait)
             return view(request, *args, **kwargs)

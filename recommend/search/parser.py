@@ -237,6 +237,13 @@ def query_head(text: str) -> str:
     return text
 
 
+def query_cost(text: str) -> int:
+    """What a search spends of the caller's search budget (THROTTLE_SEARCH_RATE): 1 for up to 8 words, one more
+    for every 8 words after (a 32-word query, the most that is read, costs 4): work grows with the words read."""
+    words = len(_TERM_RE.findall(query_head(text)))
+    return 1 + max(0, words - 1) // 8
+
+
 def parse(
     text: str, vocabulary: Vocabulary, synonyms: SynonymSet | None = None, *, learned: bool | None = None
 ) -> ParsedQuery:

@@ -10,6 +10,7 @@ import os
 import re
 import runpy
 from pathlib import Path
+from unittest import mock
 
 import environ
 import pytest
@@ -196,15 +197,15 @@ def test_a_cache_outage_lets_requests_through_rather_than_losing_events(client, 
 def test_concurrent_requests_cannot_spend_more_than_the_rate(rates):
     """16 requests at once, 5 times each, against 20/min: exactly 20 pass (a read-modify-write count let
     177 assistant messages through against 120/min)."""
-    rates("assistant", "20/min")
-    request = RequestFactory().post("/api/v1/assistant/messages", REMOTE_ADDR="203.0.113.9")
+    rates("events", "20/min")  # its burst is the whole rate
+    request = RequestFactory().post("/api/v1/events", REMOTE_ADDR="203.0.113.9")
     request.user = AnonymousUser()
 
     def five() -> int:
-        return sum(rate_take(request, "assistant") is None for _ in range(5))
+        return sum(rate_take(request, "events") is None for _ in range(5))
 
     assert sum(run_at_once(five, threads=16)) == 20
-    wait = rate_take(request, "assistant")
+    wait = rate_take(request, "events")
     assert wait is not None and 0 < wait <= 3  # one more fits every 60 / 20 = 3 s
 
 
@@ -254,3 +255,38 @@ def test_checkout_is_limited_per_account(rates):
     assert_throttled_json(client.post("/api/v1/orders"), period_s=3600)
     assert client.post("/checkout/").status_code == 429  # the checkout page spends the same budget
     assert client.get("/api/v1/orders").status_code == 200  # reading one's orders is not limited
+
+
+def test_a_long_query_spends_more_of_the_search_budget(client, rates):
+    """Work grows with the words read: a 32-word query (the most that is read) costs 4 searches."""
+    rates("search", "5/min")
+    long_query = " ".join(f"zq{letter}" for letter in "abcdefghijklmnopqrstuvwxyzabcdef")  # 32 words
+    assert client.get("/api/v1/search", {"q": long_query}).status_code == 200  # 4 of 5
+    assert client.get("/api/v1/search", {"q": "kettle"}).status_code == 200  # 5 of 5
+    assert client.get("/api/v1/search", {"q": "kettle"}).status_code == 429
+
+
+def test_an_address_refused_moments_ago_is_refused_before_any_middleware_runs(client, rates):
+    rates("search", "1/min")
+    assert client.get("/api/v1/search", {"q": "kettle"}).status_code == 200
+    assert client.get("/api/v1/search", {"q": "kettle"}).status_code == 429  # counted, refused, remembered
+    with mock.patch("shopguide.throttling.rate_take") as counted:
+        quick = client.get("/api/v1/search", {"q": "kettle"})
+    counted.assert_not_called()  # answered by RefusedRecentlyMiddleware
+    assert_throttled_json(quick, period_s=60)
+    assert "Vary" not in quick  # nothing after the first middleware ran (no session, no cookies)
+    # A browser with a session is counted the normal way (a signed-in person must never be refused for an address).
+    signed_in = Client()
+    signed_in.force_login(UserFactory())
+    assert signed_in.get("/api/v1/search", {"q": "kettle"}).status_code == 200
+    # Another path, another address: not affected.
+    assert client.get("/api/v1/autocomplete", {"q": "ket"}).status_code == 200
+    assert Client(REMOTE_ADDR="10.0.0.9").get("/api/v1/search", {"q": "kettle"}).status_code == 200
+
+
+def test_search_allows_a_burst_of_twenty_then_its_steady_rate(client, rates, settings):
+    """120/min is 2 a second; a person's quick clicks fit in the burst, a script gets the steady rate after it."""
+    rates("search", "120/min")
+    assert settings.THROTTLE_BURSTS["search"] == 20
+    answers = [client.get("/api/v1/search", {"q": "kettle"}).status_code for _ in range(21)]
+    assert answers == [200] * 20 + [429]
