@@ -74,11 +74,15 @@ def scope_rate(scope: str) -> tuple[int, int] | None:
     return int(num), int(period)
 
 
+def _address(request: Any) -> str:
+    return client_address(request) or "unknown"  # no REMOTE_ADDR: a WSGI caller without a socket (tests, tools)
+
+
 def _ident(request: Any, *, by_address: bool) -> str:
     user = getattr(request, "user", None)
     if not by_address and user is not None and user.is_authenticated:
         return f"user{user.pk}"
-    return client_address(request)
+    return _address(request)
 
 
 def rate_take(request: Any, scope: str, *, cost: int = 1, by_address: bool = False) -> float | None:
@@ -133,7 +137,7 @@ class RefusedRecentlyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _refused and settings.SESSION_COOKIE_NAME not in request.COOKIES and wants_json(request):
-            key = (request.method or "", request.path, client_address(request))
+            key = (request.method or "", request.path, _address(request))
             until = _refused.get(key)
             if until is not None:
                 wait = until - time.monotonic()
