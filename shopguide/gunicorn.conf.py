@@ -12,7 +12,8 @@ wsgi_app = "shopguide.wsgi:application"
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:" + os.environ.get("PORT", "8000"))]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# gthread, answering a too-long request line or too-large headers in JSON, as the app answers (gunicorn_worker.py)
+worker_class = "shopguide.gunicorn_worker.JsonErrorThreadWorker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 10
 keepalive = 5

@@ -3,6 +3,7 @@ and gunicorn serves with it (HTTPS redirect, HSTS, secure cookies, CSP, hashed s
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -179,6 +180,16 @@ def test_gunicorn_serves_the_storefront_over_https_only_with_collected_static_fi
         # A host that is not ours is refused.
         status, _, _, _ = _get(base + "/", {"Host": "evil.example.net", "X-Forwarded-Proto": "https"})
         assert status == 400
+
+        # A request line gunicorn cannot read (over 8,190 bytes) is refused in JSON like the app's own errors
+        # (issue 16: a 10,000-character query got gunicorn's HTML 414), and the server goes on serving.
+        status, headers, body, _ = _get(
+            base + "/api/v1/search?q=" + "a" * 10_000, {**host, "X-Forwarded-Proto": "https"}
+        )
+        assert status == 414 and headers["Content-Type"] == "application/json"
+        assert json.loads(body)["code"] == "uri_too_long"
+        status, _, _, _ = _get(base + "/api/v1/categories", {**host, "X-Forwarded-Proto": "https"})
+        assert status == 200
     finally:
         server.send_signal(signal.SIGTERM)
         try:
