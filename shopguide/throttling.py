@@ -97,7 +97,11 @@ def rate_take(request: Any, scope: str, *, cost: int = 1, by_address: bool = Fal
     num, period = rate
     interval = period / num
     # The bucket holds the scope's burst (THROTTLE_BURSTS), by default the whole rate.
-    window = interval * min(num, settings.THROTTLE_BURSTS.get(scope, num))
+    burst = min(num, settings.THROTTLE_BURSTS.get(scope, num))
+    window = interval * burst
+    # A request dearer than the whole bucket (a 500-event batch against a rate set below 500) spends the whole
+    # bucket: refused, it would be refused again after any wait, and the client would retry forever.
+    cost = min(cost, burst)
     ident = _ident(request, by_address=by_address)
     key = cache.make_key(f"throttle_{scope}_{ident}")
     try:

@@ -290,3 +290,14 @@ def test_search_allows_a_burst_of_twenty_then_its_steady_rate(client, rates, set
     assert settings.THROTTLE_BURSTS["search"] == 20
     answers = [client.get("/api/v1/search", {"q": "kettle"}).status_code for _ in range(21)]
     assert answers == [200] * 20 + [429]
+
+
+def test_a_batch_larger_than_the_whole_rate_spends_the_whole_bucket_rather_than_never_passing(client, rates):
+    rates("events", "3/min")  # set below a batch's size
+    product = ProductFactory()
+    visitor(client)
+    batch = {"events": [{"kind": "view", "product_id": product.pk}] * 5}
+    assert client.post("/api/v1/events", batch, content_type="application/json").status_code == 201
+    assert Event.objects.count() == 5
+    refused = client.post("/api/v1/events", batch, content_type="application/json")
+    assert_throttled_json(refused, period_s=60)  # the bucket is empty now: its wait is the whole minute at most
