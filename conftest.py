@@ -65,7 +65,7 @@ def _fresh_throttles():
     import redis
     from django.core.cache import cache
 
-    from shopguide import throttling
+    from shopguide import throttling  # lazily, like the imports above: conftest loads before Django is set up
 
     try:
         client = cache._cache.get_client(write=True)

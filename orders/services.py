@@ -240,9 +240,7 @@ def order_cancel(*, shopper: Shopper, number: str) -> Order:
                 "not_cancellable",
                 f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.",
             )
-        _restore_stock(order)
-        order.status = Order.Status.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
+        _cancel(order)
     return order
 
 
@@ -262,6 +260,13 @@ def order_status_set(*, order: Order, status: str) -> Order:
         order.status = status
         order.save(update_fields=["status", "updated_at"])
     return order
+
+
+def _cancel(order: Order) -> None:
+    """A locked, placed order cancelled: its stock back on the shelf, once."""
+    _restore_stock(order)
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
 
 
 def _restore_stock(order: Order) -> None:
@@ -288,9 +293,7 @@ def orders_settle_for_erasure(*, shopper_ids: list[int]) -> list[str]:
     cancelled = []
     for order in orders:
         if order.status == Order.Status.PLACED:
-            _restore_stock(order)
-            order.status = Order.Status.CANCELLED
-            order.save(update_fields=["status", "updated_at"])
+            _cancel(order)
             cancelled.append(order.number)
     return cancelled
 
