@@ -250,9 +250,10 @@ def _heads(raw: str, categories: list[Slot]) -> list[Slot]:
 
 def _product_phrases(parsed: ParsedQuery, slot: Slot) -> list[str]:
     """The words that name the product type around a category slot, when there are more of them than one:
-    the slot's own words (the tagger's product type, "garden shoes"), the learned product type holding it, and
-    the slot with the word typed right before it."""
-    phrases = [slot.text]
+    the slot's own words and their endings (the head noun comes last: "comfortable running shoes", "running
+    shoes"), the learned product type holding it, and the slot with the word typed right before it."""
+    said = slot.text.split()
+    phrases = [" ".join(said[k:]) for k in range(len(said) - 1)]  # "motorcycle helmet", "winter running shoes"
     if parsed.product_type:
         at = parsed.raw.casefold().find(parsed.product_type.casefold())
         if at <= slot.start and slot.end <= at + len(parsed.product_type):

@@ -491,6 +491,15 @@ def parse_rules(
                 if slot.said and slot.said[0] <= t.start < slot.said[1]:
                     t.used = True
 
+    recipients = [
+        s for s in parsed.slots if s.type == "department" and not s.negated and POSSESSIVE.search(raw, 0, s.start)
+    ]
+    if recipients:  # "for my wife": who it is for, not the department asked for ("a drill for my wife")
+        parsed.slots = [s for s in parsed.slots if s not in recipients]
+        for t in tokens:
+            if any(s.start <= t.start < s.end for s in recipients):
+                t.used = False
+
     wanted_words = []  # "suede is fine": the words that keep a value wanted say nothing to search for
     for slot in parsed.slots:
         wanted = WANTED_AFTER.match(raw, slot.end) if not slot.negated else None
@@ -658,6 +667,51 @@ def _product_type_slots(slots: list[Slot], raw: str, start: int, end: int) -> li
     return [*others, Slot("category", norm_phrase(raw[start:end]), raw[start:end], start, end, hard=False)]
 
 
+JOINED_TO_PRODUCT = ("core_product_type", "modifier", "occasion", "shape")
+
+
+def _product_phrases(
+    spans: list[tuple[str, int, int]],
+    words: list[tagger_module.Word],
+    marks: list[tagger_module.RuleMark | None],
+    raw: str,
+) -> list[tuple[str, int, int]]:
+    """The tagger's spans with each product noun phrase whole: the tagger labels words one at a time, and reads a
+    compound noun as two product types ("puffer" "jacket", "fountain" "pen") or a describing noun before the
+    product as a modifier ("motorcycle" "helmet", "electric" "toothbrush"). Spans that touch (nothing but spaces or a
+    hyphen between the words) and end in a product type no other slot holds are one phrase, the last word its head
+    noun. Words another slot holds (a colour, a feature) are cut off it again in ``_trimmed``."""
+    out: list[tuple[str, int, int]] = []
+    for kind, i, j in spans:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and kind == "core_product_type"
+            and last[0] in JOINED_TO_PRODUCT
+            and last[2] == i
+            and raw[words[i - 1].end : words[i].start].strip(" -") == ""
+            and not SPLITTING.search(raw, words[i].start, words[j - 1].end)  # "jackets & coats": a list, not a noun
+            and any(
+                (marks[k] is None or marks[k].type == "category") and words[k].text.casefold() not in GENERIC_WORDS
+                for k in range(i, j)
+            )
+        ):
+            out[-1] = ("core_product_type", last[1], j)
+            continue
+        out.append((kind, i, j))
+    return out
+
+
+AGES = re.compile(r"\d|\b(?:years?|yrs?|months?|old|ages?)\b", re.I)
+# A possessive right before a people word: the person the present is for ("my wife", "our son's"), not a department.
+POSSESSIVE = re.compile(r"\b(?:my|our|his|your|their)\s+(?:(?:little|big|older|younger|eldest|youngest)\s+)?$", re.I)
+
+
+def _ages(text: str) -> bool:
+    """Ages ("2 year old", "0-3 months") are a department in shop queries as people words are."""
+    return AGES.search(text) is not None
+
+
 def _is_size(slot: Slot) -> bool:
     return slot.type == "uom" and str(slot.value).startswith("size ")
 
@@ -687,7 +741,7 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
     # A slot the vocabulary read through a typo it corrected ("blak" → black) stands without the tagger: the tagger
     # sees the misspelt word, which it cannot know.
     confirmed.update(id(s) for s in slots if any(c.start < s.end and s.start < c.end for c in parsed.corrections))
-    for kind, i, j in tagger_module.spans(list(tags)):
+    for kind, i, j in _product_phrases(tagger_module.spans(list(tags)), words, marks, raw):
         negated = kind.startswith("not_")
         if negated and not (
             _cue_before(raw, words[i].start)
@@ -772,6 +826,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         else:
             value, hard = norm_phrase(raw[start:end]), False
         known = entry is not None and entry[0] == slot_type  # the vocabulary names these words so
+        if slot_type == "department" and not (known or same or negated or _ages(raw[start:end])):
+            continue  # people the catalog does not sell to by name ("my son", "the bedroom"): words, not a department
         if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER and not known):
             continue
         for s in same:
@@ -791,7 +847,7 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         slots.append(new)
         confirmed.add(id(new))
     kept = [s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)]
-    parsed.slots = _joined_product_words(_one_per_span(_tidied(kept, raw, vocabulary)), raw)
+    parsed.slots = _without_purposes(_joined_product_words(_one_per_span(_tidied(kept, raw, vocabulary)), raw), raw)
     at = raw.find(parsed.product_type) if parsed.product_type else -1
     if at >= 0:  # the product type without generic words: the last part ("jigsaw puzzle, something")
         parts = _parts(raw, at, at + len(parsed.product_type))
@@ -889,6 +945,29 @@ def _joined_product_words(slots: list[Slot], raw: str) -> list[Slot]:
             and raw[last.end : slot.start].strip(" -") == ""
         ):
             out[-1] = Slot("category", slot.value, raw[last.start : slot.end], last.start, slot.end, hard=slot.hard)
+            continue
+        out.append(slot)
+    return out
+
+
+# A noun after one of these, once the product has been named, says what it is for or about, not what is wanted:
+# "headphones for the gym", "a blender for smoothies", "books about dinosaurs", "a watch with a leather strap".
+PURPOSE_PREPOSITIONS = frozenset("for about with to on in at during from of into around".split())
+PURPOSE_LEAD = re.compile(r"\b([a-z]+)\s+(?:(?:a|an|the|my|our|his|her|your|their|some|long|short)\s+)*$", re.I)
+# What names the thing wanted without naming a product ("something for the garden", "a gift for …").
+WANTED_THINGS = frozenset("something anything stuff things gift gifts present presents idea ideas".split())
+
+
+def _without_purposes(slots: list[Slot], raw: str) -> list[Slot]:
+    """The tagger's product words that only say what the product is for (evidence the catalog does not know as a
+    category, after a preposition, once a product or "something" has been named before): left to the words."""
+    out: list[Slot] = []
+    for slot in slots:
+        lead = PURPOSE_LEAD.search(raw, 0, slot.start) if slot.type == "category" and not slot.hard else None
+        named_before = any(s.type == "category" and not s.negated for s in out) or any(
+            w.casefold() in WANTED_THINGS for w in re.findall(r"[a-z]+", raw[: slot.start], re.I)
+        )
+        if lead is not None and not slot.negated and lead.group(1).casefold() in PURPOSE_PREPOSITIONS and named_before:
             continue
         out.append(slot)
     return out

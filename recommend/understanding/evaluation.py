@@ -22,6 +22,9 @@ PHRASINGS = Path(__file__).resolve().parents[2] / "tests" / "data" / "understand
 PHRASINGS_B = PHRASINGS.with_name("understanding_phrasings_b.jsonl")
 # A third, written blind the same way before session 10's changes and read only as aggregate figures since.
 PHRASINGS_C = PHRASINGS.with_name("understanding_phrasings_c.jsonl")
+# A fourth, written blind the same way at the start of session 12 and scored on that session's starting code first.
+PHRASINGS_D = PHRASINGS.with_name("understanding_phrasings_d.jsonl")
+BLIND = (PHRASINGS_B, PHRASINGS_C, PHRASINGS_D)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ class Command(BaseCommand):
     help = (
         "Score the understanding step on the project's own phrasing sets against the demo shop's vocabulary: "
         "tests/data/understanding_phrasings.jsonl (written before training, never trained on, but read during "
-        "development), understanding_phrasings_b.jsonl and understanding_phrasings_c.jsonl (written blind, never read: the "
-        "held-out figures). "
+        "development), understanding_phrasings_b/c/d.jsonl (written blind, never read: the held-out figures). "
         "Dialogue act accuracy, slot F1, negation scope, price, exact structured request; learned path and "
         "rules-only fallback side by side."
     )
@@ -26,7 +25,7 @@ class Command(BaseCommand):
             "files",
             type=Path,
             nargs="*",
-            default=[evaluation.PHRASINGS, evaluation.PHRASINGS_B, evaluation.PHRASINGS_C],
+            default=[evaluation.PHRASINGS, *evaluation.BLIND],
         )
         parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
 
