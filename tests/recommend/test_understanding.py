@@ -178,7 +178,7 @@ def test_a_product_noun_phrase_is_one_product_type_whole(vocab, query, product, 
     ],
 )
 def test_who_a_present_is_for_is_not_a_department(vocab, query, kept):
-    """"For my husband" says who it is for, not that only men's products will do (a wallet has no department)."""
+    """Who a present is for ("for my husband") is not a department: a wallet for him needs no men's filter."""
     parsed = parse(query, vocab)
     assert {s.text for s in parsed.slots} == kept
     assert parse("hoodie for men", vocab).values("department") == ["men"]
