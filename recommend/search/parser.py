@@ -372,6 +372,8 @@ def parse_rules(
             start, end = window[0].start, window[-1].end
             if slot_type in ("category", "brand") and _hyphen_glued(raw, start, end):
                 continue  # "o-ring" is not a ring, "x-large" not a brand X
+            if slot_type == "category" and i > 0 and tokens[i - 1].norm in DEGREES:
+                continue  # "not too short": a length, not shorts
             if slot_type == "department" and i > 0 and tokens[i - 1].norm == "for" and not tokens[i - 1].used:
                 start = tokens[i - 1].start  # "for women" is one department phrase
                 tokens[i - 1].used = True
@@ -466,13 +468,43 @@ def parse_rules(
                     break
                 negate(following, following.start)
                 rest = [t for t in all_tokens if t.start >= following.end]
-        elif slot is None and target.norm.isalpha() and target.norm not in lexicon.STOPWORDS:
+        elif (
+            slot is None
+            and target.norm.isalpha()
+            and target.norm not in lexicon.STOPWORDS
+            and target.norm not in NOT_EXCLUSIONS
+        ):
             term = Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True,
                         said=(token.start, target.end))  # fmt: skip
             added.append(term)
             for t in tokens:
                 if token.start <= t.start <= target.start:
                     t.used = True
+            # "not from nike or adidas": a word the catalog does not know, joined by "or", is excluded with it
+            while (
+                j + 2 < len(all_tokens)
+                and all_tokens[j + 1].norm in ("or", "nor", "/")
+                and all_tokens[j + 2].norm.isalpha()
+                and all_tokens[j + 2].norm not in lexicon.STOPWORDS
+                and slot_at(all_tokens[j + 2].start) is None
+                and not WANTED_AFTER.match(raw[all_tokens[j + 2].end :])
+            ):
+                j += 2
+                other = all_tokens[j]
+                added.append(
+                    Slot(
+                        "term",
+                        other.norm,
+                        raw[other.start : other.end],
+                        other.start,
+                        other.end,
+                        negated=True,
+                        said=(other.start, other.end),
+                    )  # fmt: skip
+                )
+                for t in tokens:
+                    if t.start == other.start:
+                        t.used = True
         k = j + 1
     for slot in slots:  # the cue after the value: "wool is a no", "leather not please"
         after = NEGATION_AFTER.match(raw, slot.end) if slot.type not in ("price", "rating") else None
@@ -743,10 +775,17 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
     confirmed.update(id(s) for s in slots if any(c.start < s.end and s.start < c.end for c in parsed.corrections))
     for kind, i, j in _product_phrases(tagger_module.spans(list(tags)), words, marks, raw):
         negated = kind.startswith("not_")
-        if negated and not (
-            _cue_before(raw, words[i].start)
-            or NEGATION_AFFIXES.search(words[i].text)
-            or NEGATION_AFTER.match(raw[words[j - 1].end :])
+        if (
+            negated
+            and (
+                DEGREE_BEFORE.search(raw, 0, words[i].start)  # "aren't too short": a degree, not an exclusion
+                or words[i].text.casefold() in NOT_EXCLUSIONS
+                or not (
+                    _cue_before(raw, words[i].start)
+                    or NEGATION_AFFIXES.search(words[i].text)
+                    or NEGATION_AFTER.match(raw[words[j - 1].end :])
+                )
+            )
         ):
             kind = kind[4:]  # an exclusion needs a word that says so in its clause ("no", "other than", "-free")
             negated = False
@@ -980,7 +1019,8 @@ NEGATION_CUES = sorted(
         "don't want", "dont want", "do not want", "don't like", "rather not", "allergic to", "stay away from",
         "avoid", "skip", "excluding", "exclude", "except", "never", "minus", "without", "not", "no", "nothing",
         "none", "non", "w/o", "nor", "hate", "dislike", "can't stand", "cant stand", "not a fan of", "isn't",
-        "aren't", "is not", "are not", "no more",
+        "aren't", "is not", "are not", "no more", "steer clear of", "pass on", "any colour but",
+        "any color but", "any colour except", "any color except", "any brand but", "any brand except",
     )],
     key=len, reverse=True,
 )  # fmt: skip
@@ -989,7 +1029,7 @@ VALUE_TYPES = frozenset(("color", "material", "brand", "style", "feature"))
 # "never want plastic", "no longer want nylon", "not keen on wool" ("not too bulky" is a degree: "too" is not here).
 NEGATION_FILLER = frozenset(
     "made of from in with any anything a an the that is are more kind type - want wanna need longer keen on "
-    "really".split()
+    "really have get buy".split()
 )
 # Words after an excluded value that say so: "wool is a no", "leather not please".
 NEGATION_AFTER = re.compile(r"\s*(?:(?:is|are|'s)\s+a\s+(?:no|no-go|dealbreaker)|,?\s*not\s+(?:please|thanks))\b", re.I)
@@ -1001,6 +1041,13 @@ WANTED_AFTER = re.compile(
 
 
 CLAUSE_BOUNDARIES = frozenset((",", ";", ".", "!", "?", ":", "-", "but"))
+
+
+# Words after "not" that say how the shopper feels, not what to leave out: "not sure which size", "not fussed".
+DEGREES = frozenset(("too", "so", "very", "overly"))
+NOT_EXCLUSIONS = frozenset("sure certain bothered fussed picky fussy convinced".split()) | DEGREES
+# A degree before a value: "that aren't too short" asks for a length, it does not exclude shorts.
+DEGREE_BEFORE = re.compile(r"\b(?:too|so|very|overly|that)\s+$", re.I)
 
 
 def _cue_before(raw: str, position: int) -> bool:

@@ -49,6 +49,10 @@ def test_the_tagger_is_shipped_with_its_cross_validated_figures():
         ("not a fan of red, looking for a scarf", "red"),
         ("i hate polyester dresses", "polyester"),
         ("dresses, no more polyester", "polyester"),
+        ("phone case, steer clear of pink", "pink"),
+        ("rather not have cotton, need a quilt", "cotton"),
+        ("pass on the denim, need a skirt", "denim"),
+        ("sofa in any colour but beige", "beige"),
     ],
 )
 def test_exclusions_in_many_phrasings(vocab, query, excluded):
@@ -88,6 +92,23 @@ def test_an_exclusion_reaches_every_value_joined_to_it_but_not_one_said_to_be_fi
 def test_a_cue_after_the_value_or_a_verb_between_still_excludes(vocab, query, excluded):
     for reading in (parse(query, vocab), parse_rules(query, vocab)):
         assert [s.text for s in reading.slots if s.negated] == [excluded]
+
+
+def test_every_word_joined_to_an_excluded_word_by_or_is_excluded(vocab):
+    """Brands another shop sells are words the catalog does not know: each one after "or" is excluded too."""
+    parsed = parse("show me sneakers, not from nike or adidas", vocab)
+    assert {s.text for s in parsed.slots if s.negated} == {"nike", "adidas"}
+    assert "adidas" not in parsed.search_text.split()
+
+
+@pytest.mark.parametrize(
+    ("query", "product"),
+    [("dresses that aren't too short", "dresses"), ("not sure which size, i need a raincoat", "raincoat")],
+)
+def test_a_feeling_or_a_degree_after_not_excludes_nothing(vocab, query, product):
+    parsed = parse(query, vocab)
+    assert not [s for s in parsed.slots if s.negated]
+    assert [s.text for s in parsed.slots if s.type == "category"] == [product]
 
 
 def test_a_degree_is_not_an_exclusion(vocab):
