@@ -94,6 +94,8 @@ QUESTION_START_RE = re.compile(
 FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 # "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
+# Words that weigh products against each other: a message with them is not a narrowed search.
+WEIGHING_RE = re.compile(r"\b(?:vs\.?|versus|compared?|comparison|difference|which)\b", re.I)
 PERSONAL_RE = re.compile(r"\b(?:my|mine|i|i've|i'm|me)\b", re.I)
 THEM_RE = re.compile(r"\b(?:them|these|those|both|all)\b", re.I)
 GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|howdy)\b", re.I)
@@ -168,6 +170,7 @@ def handle(turn: TurnInput) -> tuple[Reply, dict[str, Any]]:
         turn.text,
         has_search=bool(state.get("search")),
         has_anchor=bool(shown or turn.page_product is not None or state.get("focus")),
+        last_query=(state.get("search") or {}).get("text"),
     )
     reply = _routed(turn, state, shown, act, prediction)
     reply.understood = understood(
@@ -258,10 +261,13 @@ ONES_RE = re.compile(
 )
 
 
-def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str, intents.IntentPrediction | None]:
+def dialogue_act(
+    text: str, *, has_search: bool, has_anchor: bool, last_query: str | None = None
+) -> tuple[str, intents.IntentPrediction | None]:
     """What a message does, given the conversation: REFINE the last search, ask for items SIMILAR to a product
     on screen, HANDOFF to a person, or an intent of the learned classifier (UNSURE when it is not sure and the
-    words name nothing the shop carries). The prediction comes with the intents, None otherwise."""
+    words name nothing the shop carries). The prediction comes with the intents, None otherwise.
+    ``last_query``: the last search's words, when there is one."""
     if has_search and (SHOW_MORE_RE.match(text) or CHEAPER_RE.match(text)):
         return REFINE, None
     if SIMILAR_RE.search(text) and has_anchor:
@@ -286,7 +292,7 @@ def dialogue_act(text: str, *, has_search: bool, has_anchor: bool) -> tuple[str,
     asks_something_else = not prediction.unsure and prediction.intent in (
         Intent.COMPARISON, Intent.CUSTOMER_SERVICE, Intent.PRODUCT_QUESTION,
     )  # fmt: skip
-    if has_search and not asks_something_else and is_refinement(text, parsed):
+    if has_search and not asks_something_else and (is_refinement(text, parsed) or _same_kind(parsed, last_query)):
         return REFINE, None
     if prediction.intent != Intent.PRODUCT_SEARCH and _only_catalog_words(text, parsed):
         # "laptop", "red wool scarf under 40": a request made only of what the shop carries is a search, whatever
@@ -356,7 +362,10 @@ def act_name(text: str, context: dict[str, Any]) -> str:
         return "out_of_scope"
     has_search = bool(context.get("last_query"))
     act, _ = dialogue_act(
-        text, has_search=has_search, has_anchor=bool(context.get("shown") or context.get("on_product"))
+        text,
+        has_search=has_search,
+        has_anchor=bool(context.get("shown") or context.get("on_product")),
+        last_query=context.get("last_query"),
     )
     if act == SIMILAR:
         return "refine" if has_search else "new_search"
@@ -636,6 +645,40 @@ def is_refinement(text: str, parsed: ParsedQuery) -> bool:
     # A message made only of constraints ("nothing made of leather", "under $50") changes the search whatever
     # its phrasing: the understood request says so even where the head has not seen the words.
     return bool(learned) or _is_refinement_by_rules(parsed)
+
+
+def _same_kind(parsed: ParsedQuery, last_query: str | None) -> bool:
+    """The message names the kind of product the last search was for, with other words around it ("wireless
+    headphones only", "a corner sofa would be better", "trail running shoes instead" after "running shoes"): that
+    search, changed, not a new one. Asked as a question it is not ("are the trail ones waterproof?")."""
+    if (
+        not last_query
+        or QUESTION_START_RE.match(parsed.raw)
+        or parsed.raw.rstrip().endswith("?")
+        or WEIGHING_RE.search(parsed.raw)
+    ):
+        return False
+    kinds = _kinds(parsed)
+    return bool(kinds) and kinds <= _kinds(parse(last_query, get_vocabulary()))  # no other kind named
+
+
+def _kinds(parsed: ParsedQuery) -> set[str]:
+    """The kinds of product a parse names: the catalog's categories, and the head noun (its last word, in each of
+    its singular forms) of every product phrase."""
+    kinds = {f"category:{s.value}" for s in parsed.slots if s.type == "category" and s.hard and not s.negated}
+    phrases = [s.text for s in parsed.slots if s.type == "category" and not s.negated] + [parsed.product_type or ""]
+    for phrase in phrases:
+        words = re.findall(r"[^\W\d_]+", phrase.casefold())
+        if words:
+            kinds.add(f"head:{_singular_head(words[-1])}")
+    return kinds
+
+
+def _singular_head(word: str) -> str:
+    """One spelling for a head noun's singular and plural ("scarves" and "scarf", "knives" and "knife")."""
+    if word.endswith("ves") and len(word) > 4:
+        word = word[:-3] + "f"
+    return singular(word).removesuffix("e") if word.endswith("fe") else singular(word)
 
 
 def _names_a_kind(parsed: ParsedQuery) -> bool:

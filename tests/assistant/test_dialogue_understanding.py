@@ -179,3 +179,24 @@ def test_what_a_refinement_adds_and_replaces(embedding_model):
     excluded = parse("no leather or suede please", vocab)
     assert dialogue._what_changes(excluded, excluded.slots) == "no leather or suede"
     assert dialogue._replaced_kinds(excluded.slots) == set()
+
+
+def test_naming_the_same_kind_of_product_again_changes_that_search(search_catalog, alice):
+    """ "Women's hiking boots would be better" after "hiking boots under 112" is that search for women, still under
+    112 (a new search would drop the price); naming another kind of product starts a new search."""
+    client = client_for(alice)
+    first = say(client, "hiking boots under 112")
+    assert set(titles(first)) == {"Alpine Women's Waterproof Hiking Boots", "Ridge Men's Waterproof Hiking Boots"}
+    narrowed = say(client, "women's hiking boots would be better", conversation_id=first["conversation_id"])
+    assert narrowed["understood"]["act"] == "refine"
+    assert titles(narrowed) == ["Alpine Women's Waterproof Hiking Boots"]
+    other = say(client, "now i need running shoes", conversation_id=first["conversation_id"])
+    assert other["understood"]["act"] == "new_search"
+    assert other["products"] and all("Running Shoes" in t for t in titles(other))
+
+
+def test_a_comparison_naming_the_searched_kind_is_not_a_narrowed_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    weighed = say(client, "hiking boots vs running shoes, which is better", conversation_id=first["conversation_id"])
+    assert weighed["understood"]["act"] != "refine"
