@@ -734,14 +734,18 @@ def _product_phrases(
     return out
 
 
-AGES = re.compile(r"\d|\b(?:years?|yrs?|months?|old|ages?)\b", re.I)
 # A possessive right before a people word: the person the present is for ("my wife", "our son's"), not a department.
 POSSESSIVE = re.compile(r"\b(?:my|our|his|your|their)\s+(?:(?:little|big|older|younger|eldest|youngest)\s+)?$", re.I)
 
 
-def _ages(text: str) -> bool:
-    """Ages ("2 year old", "0-3 months") are a department in shop queries as people words are."""
-    return AGES.search(text) is not None
+TRAILING_FILLER = frozenset(("and", "or", "please"))
+
+
+def _people(text: str) -> bool:
+    """Whether words the tagger read as a department name people (``tagger.people_words``) or an age."""
+    people = tagger_module.people_words()
+    words = re.findall(r"[\w'’-]+", text)
+    return not people or any(tagger_module.people_key(w) in people or any(c.isdigit() for c in w) for w in words)
 
 
 def _is_size(slot: Slot) -> bool:
@@ -815,6 +819,10 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         slot_type = "category" if base == "core_product_type" else LEARNED_SLOTS.get(base)
         if slot_type is None:
             continue
+        if slot_type in ("uom", "quantity"):  # "size 6 and in blush": the size without the joining word
+            while j - 1 > i and words[j - 1].text.casefold() in TRAILING_FILLER:
+                j -= 1
+            end = words[j - 1].end
         if slot_type == "price":
             rule_prices = [s for s in overlapping if s.type == "price"]
             word = raw[start:end].casefold()
@@ -865,8 +873,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         else:
             value, hard = norm_phrase(raw[start:end]), False
         known = entry is not None and entry[0] == slot_type  # the vocabulary names these words so
-        if slot_type == "department" and not (known or same or negated or _ages(raw[start:end])):
-            continue  # people the catalog does not sell to by name ("my son", "the bedroom"): words, not a department
+        if slot_type == "department" and not (known or same or negated or _people(raw[start:end])):
+            continue  # "a lamp for the bedroom": a room, not people (QueryNER's annotators agree: 1 time in 16)
         if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER and not known):
             continue
         for s in same:
@@ -887,6 +895,9 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         confirmed.add(id(new))
     kept = [s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)]
     parsed.slots = _without_purposes(_joined_product_words(_one_per_span(_tidied(kept, raw, vocabulary)), raw), raw)
+    named = [s for s in parsed.slots if s.type == "category" and not s.negated]
+    if parsed.product_type and not any(parsed.product_type in s.text or s.text in parsed.product_type for s in named):
+        parsed.product_type = named[0].text if named else None  # what it was for is not the product wanted
     at = raw.find(parsed.product_type) if parsed.product_type else -1
     if at >= 0:  # the product type without generic words: the last part ("jigsaw puzzle, something")
         parts = _parts(raw, at, at + len(parsed.product_type))
@@ -994,15 +1005,16 @@ def _joined_product_words(slots: list[Slot], raw: str) -> list[Slot]:
 PURPOSE_PREPOSITIONS = frozenset("for about with to on in at during from of into around".split())
 PURPOSE_LEAD = re.compile(r"\b([a-z]+)\s+(?:(?:a|an|the|my|our|his|her|your|their|some|long|short)\s+)*$", re.I)
 # What names the thing wanted without naming a product ("something for the garden", "a gift for …").
-WANTED_THINGS = frozenset("something anything stuff things gift gifts present presents idea ideas".split())
+WANTED_THINGS = frozenset("something stuff things gift gifts present presents idea ideas".split())
 
 
 def _without_purposes(slots: list[Slot], raw: str) -> list[Slot]:
-    """The tagger's product words that only say what the product is for (evidence the catalog does not know as a
-    category, after a preposition, once a product or "something" has been named before): left to the words."""
+    """Product words that only say what the product is for (after a preposition, once a product or "something"
+    has been named before: "a lamp for reading books", "a case for my laptop"): left to the words, so the product
+    named first is the one searched for and a category guess never filters for the other."""
     out: list[Slot] = []
     for slot in slots:
-        lead = PURPOSE_LEAD.search(raw, 0, slot.start) if slot.type == "category" and not slot.hard else None
+        lead = PURPOSE_LEAD.search(raw, 0, slot.start) if slot.type == "category" else None
         named_before = any(s.type == "category" and not s.negated for s in out) or any(
             w.casefold() in WANTED_THINGS for w in re.findall(r"[a-z]+", raw[: slot.start], re.I)
         )
@@ -1035,7 +1047,7 @@ NEGATION_FILLER = frozenset(
 NEGATION_AFTER = re.compile(r"\s*(?:(?:is|are|'s)\s+a\s+(?:no|no-go|dealbreaker)|,?\s*not\s+(?:please|thanks))\b", re.I)
 # Words after a value that keep it wanted although an exclusion comes just before: "not leather, suede is fine".
 WANTED_AFTER = re.compile(
-    r"\s*(?:(?:is|are|'s)\s+(?:fine|ok|okay|good|great|better)|instead|works|would\s+be\s+(?:fine|great|good))\b",
+    r"\s*(?:(?:is|are|'s)\s+(?:fine|ok|okay|good|great|better)|instead|only|works|would\s+be\s+(?:fine|great|good))\b",
     re.I,
 )
 

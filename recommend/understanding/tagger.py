@@ -33,6 +33,9 @@ from shopguide import blas
 
 WEIGHTS = Path(__file__).with_name("tagger.npz")
 REPORT = Path(__file__).with_name("tagger.json")
+# Words QueryNER's train split labels a department at least half the time (``training.people_words``), written
+# by ``manage.py train_understanding`` beside the weights.
+PEOPLE_WORDS = Path(__file__).with_name("people_words.json")
 
 # The rule parser's slot types, as features (what the vocabulary and the patterns say of a word).
 RULE_TYPES = (
@@ -224,6 +227,17 @@ def spans(tags: list[str]) -> list[tuple[str, int, int]]:
 def shipped() -> Tagger | None:
     """The trained tagger shipped with the code, or None when it has not been trained."""
     return Tagger.from_bytes(WEIGHTS.read_bytes()) if WEIGHTS.is_file() else None
+
+
+def people_key(word: str) -> str:
+    """A word as ``people_words`` keeps it: case-folded, without a possessive ending ("women's" → "women")."""
+    return re.sub(r"['’]s?$", "", word.casefold())
+
+
+@functools.cache
+def people_words() -> frozenset[str]:
+    """The shipped people words (empty when not trained: then the tagger's departments stand as read)."""
+    return frozenset(json.loads(PEOPLE_WORDS.read_text())) if PEOPLE_WORDS.is_file() else frozenset()
 
 
 @functools.cache

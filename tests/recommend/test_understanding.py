@@ -111,6 +111,16 @@ def test_a_feeling_or_a_degree_after_not_excludes_nothing(vocab, query, product)
     assert [s.text for s in parsed.slots if s.type == "category"] == [product]
 
 
+def test_a_value_said_to_be_the_only_one_wanted_is_not_excluded_with_the_one_before(vocab):
+    parsed = parse("a coffee table without glass, wood only", vocab)
+    assert {(s.text, s.negated) for s in parsed.slots if s.type == "material"} == {("glass", True), ("wood", False)}
+
+
+def test_a_size_does_not_take_the_joining_word_after_it(vocab):
+    parsed = parse("trainers size 9 and white", vocab)
+    assert [s.text for s in parsed.slots if s.type == "uom"] == ["size 9"]
+
+
 def test_a_degree_is_not_an_exclusion(vocab):
     parsed = parse("headphones for the gym, wireless, and not too bulky", vocab)
     assert not any(s.negated for s in parsed.slots)
@@ -207,12 +217,22 @@ def test_who_a_present_is_for_is_not_a_department(vocab, query, kept):
 
 @pytest.mark.parametrize(
     ("query", "product"),
-    [("a backpack for school", "backpack"), ("a blender for protein shakes", "blender")],
+    [
+        ("a blender for protein shakes", "blender"),
+        ("a lamp for reading books", "lamp"),  # "books" is a catalog category: it must not become the filter
+        ("a lamp for the bedroom", "lamp"),  # a room is not a department
+    ],
 )
 def test_what_a_product_is_for_is_not_a_second_product(vocab, query, product):
     parsed = parse(query, vocab)
     assert [s.text for s in parsed.slots] == [product]
     assert parsed.product_type == product
+
+
+def test_people_a_shop_sells_to_stay_a_department(vocab):
+    """The people words come from QueryNER's train labels: "seniors" is a department, "bedroom" (1 in 16) is not."""
+    assert "seniors" in tagger.people_words() and "bedroom" not in tagger.people_words()
+    assert [s.text for s in parse("reading glasses for seniors", vocab).slots if s.type == "department"] == ["seniors"]
 
 
 def test_switched_off_it_is_the_rules(vocab, settings):

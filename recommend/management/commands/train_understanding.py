@@ -68,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(f"structured request, {folds}-fold CV micro-F1 {structured['micro_f1']:.4f}")
         tagger = training.fit(xs, tags, alpha=alpha)
         out.write_bytes(tagger.to_bytes())
+        out.with_name(tagger_module.PEOPLE_WORDS.name).write_text(json.dumps(training.people_words(ner)) + "\n")
         head, head_report = training.train_refinement(generator_vocab)
         out.with_name(refinement.WEIGHTS.name).write_bytes(head.to_bytes())
         self.stdout.write(
