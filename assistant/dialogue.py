@@ -307,6 +307,14 @@ def dialogue_act(
             return Intent.CUSTOMER_SERVICE, intents.IntentPrediction(
                 Intent.CUSTOMER_SERVICE.value, nearest[0].entry.category, prediction.confidence, False
             )
+    if prediction.unsure and prediction.intent == Intent.CUSTOMER_SERVICE:
+        # Most likely a service matter, and one of the shop's answers is about it ("it stopped working", "how do I
+        # send it back"): that answer, with a person on offer, serves better than asking what was meant.
+        nearest = faq.faq_search(text, limit=1)
+        if nearest and nearest[0].similarity >= POLICY_SIMILARITY:
+            return Intent.CUSTOMER_SERVICE, intents.IntentPrediction(
+                Intent.CUSTOMER_SERVICE.value, nearest[0].entry.category, prediction.confidence, False
+            )
     if prediction.unsure:
         # Unsure what kind of message it is, but it names a kind of product (the tagger's product type) or a
         # category or brand the shop carries, and asks nothing: a search is the useful reading, not a question.

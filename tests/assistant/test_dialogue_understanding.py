@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant import dialogue
+from assistant import dialogue, intents
 from assistant.models import Intent
 from catalog.models import Product
 from recommend.search.parser import parse
@@ -76,6 +76,16 @@ def test_a_damaged_or_missing_delivery_is_customer_service(search_catalog, alice
         turn = say(client_for(alice), text)
         assert turn["intent"] == Intent.CUSTOMER_SERVICE, text
         assert not turn["products"]
+
+
+def test_a_service_matter_the_head_is_unsure_of_gets_the_shops_answer(search_catalog, alice, faq_entries, monkeypatch):
+    """Unsure, but most likely service, and one of the shop's answers is about it: that answer, not "what did you
+    mean?". Unsure and far from every answer: still a question back."""
+    unsure = intents.IntentPrediction(Intent.CUSTOMER_SERVICE.value, "ORDER", 0.5, True)
+    monkeypatch.setattr(intents, "classify", lambda text, vector=None: unsure)
+    act, prediction = dialogue.dialogue_act("how do I send it back", has_search=False, has_anchor=False)
+    assert act == Intent.CUSTOMER_SERVICE and not prediction.unsure
+    assert dialogue.dialogue_act("well, what now then", has_search=False, has_anchor=False)[0] == dialogue.UNSURE
 
 
 def test_a_returns_question_on_a_product_page_reaches_the_returns_faq(search_catalog, alice, faq_entries):
