@@ -315,6 +315,10 @@ def dialogue_act(
             return Intent.CUSTOMER_SERVICE, intents.IntentPrediction(
                 Intent.CUSTOMER_SERVICE.value, nearest[0].entry.category, prediction.confidence, False
             )
+    if prediction.unsure and prediction.intent == Intent.PRODUCT_QUESTION and has_anchor and "?" in text:
+        # Most likely a question, asked with products in view: about them (the answer says plainly what the
+        # catalog does not know), rather than "what did you mean?".
+        return Intent.PRODUCT_QUESTION, replace(prediction, unsure=False)
     if prediction.unsure:
         # Unsure what kind of message it is, but it names a kind of product (the tagger's product type) or a
         # category or brand the shop carries, and asks nothing: a search is the useful reading, not a question.

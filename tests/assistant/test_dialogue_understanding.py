@@ -88,6 +88,15 @@ def test_a_service_matter_the_head_is_unsure_of_gets_the_shops_answer(search_cat
     assert dialogue.dialogue_act("well, what now then", has_search=False, has_anchor=False)[0] == dialogue.UNSURE
 
 
+def test_a_question_the_head_is_unsure_of_is_about_the_products_in_view(search_catalog, monkeypatch):
+    unsure = intents.IntentPrediction(Intent.PRODUCT_QUESTION.value, "", 0.5, True)
+    monkeypatch.setattr(intents, "classify", lambda text, vector=None: unsure)
+    assert (
+        dialogue.dialogue_act("and the sole, grippy?", has_search=False, has_anchor=True)[0] == Intent.PRODUCT_QUESTION
+    )
+    assert dialogue.dialogue_act("and the sole, grippy?", has_search=False, has_anchor=False)[0] == dialogue.UNSURE
+
+
 def test_a_returns_question_on_a_product_page_reaches_the_returns_faq(search_catalog, alice, faq_entries):
     boots = Product.objects.get(sku="B1")
     turn = say(client_for(alice), "can I return these if they don't fit?", product_id=boots.pk)
