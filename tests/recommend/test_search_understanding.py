@@ -80,6 +80,15 @@ def test_the_head_noun_names_the_product_type(catalog):
     assert [c.label for c in category] == ["Cases"]
 
 
+def test_what_a_product_is_for_is_not_the_filter(catalog):
+    # "a case for my headphones": the case is wanted; headphones only say what it is for (they are a category too,
+    # and filtering on it would show headphones).
+    result = search(q="a case for my headphones", log=False)
+    assert skus(result)[0] == "C1"
+    assert [c.label for c in result.constraints if c.kind == "category"] == ["Cases"]
+    assert "Quietwave Wireless Noise-Cancelling Headphones" not in [hit.product.title for hit in result.hits]
+
+
 def test_an_unmeetable_price_is_named_as_the_price(catalog):
     result = search(q="blue running shoes under $20", log=False)
     assert [c.label for c in result.relaxed] == ["under $20"]
