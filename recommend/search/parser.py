@@ -500,7 +500,7 @@ def parse_rules(
                         other.end,
                         negated=True,
                         said=(other.start, other.end),
-                    )  # fmt: skip
+                    )
                 )
                 for t in tokens:
                     if t.start == other.start:
@@ -528,9 +528,12 @@ def parse_rules(
     ]
     if recipients:  # "for my wife": who it is for, not the department asked for ("a drill for my wife")
         parsed.slots = [s for s in parsed.slots if s not in recipients]
-        for t in tokens:
-            if any(s.start <= t.start < s.end for s in recipients):
-                t.used = False
+    # Words a slot held that the learned step or the line above let go ("books" in "a lamp for reading books",
+    # "wife") are free text again: what the message says beyond its slots.
+    covered = [s.said or (s.start, s.end) for s in parsed.slots] + [(s.start, s.end) for s in parsed.slots]
+    for t in tokens:
+        if t.used and not any(a <= t.start < b for a, b in covered):
+            t.used = False
 
     wanted_words = []  # "suede is fine": the words that keep a value wanted say nothing to search for
     for slot in parsed.slots:
@@ -1059,7 +1062,7 @@ CLAUSE_BOUNDARIES = frozenset((",", ";", ".", "!", "?", ":", "-", "but"))
 DEGREES = frozenset(("too", "so", "very", "overly"))
 NOT_EXCLUSIONS = frozenset("sure certain bothered fussed picky fussy convinced".split()) | DEGREES
 # A degree before a value: "that aren't too short" asks for a length, it does not exclude shorts.
-DEGREE_BEFORE = re.compile(r"\b(?:too|so|very|overly|that)\s+$", re.I)
+DEGREE_BEFORE = re.compile(r"\b(?:too|so|very|overly)\s+$", re.I)
 
 
 def _cue_before(raw: str, position: int) -> bool:

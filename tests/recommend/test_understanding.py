@@ -227,6 +227,8 @@ def test_what_a_product_is_for_is_not_a_second_product(vocab, query, product):
     parsed = parse(query, vocab)
     assert [s.text for s in parsed.slots] == [product]
     assert parsed.product_type == product
+    last = query.split()[-1]
+    assert last in parsed.free_text.split() and last in parsed.search_text  # still words the search reads
 
 
 def test_people_a_shop_sells_to_stay_a_department(vocab):
