@@ -94,6 +94,13 @@ QUESTION_START_RE = re.compile(
 FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 # "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
+# More of a quality than a product on screen: "bigger than the second one", "quieter than these". Other products
+# are wanted (the search narrowed), not a verdict between those shown ("which is quieter?").
+THAN_SHOWN_RE = re.compile(
+    r"\b(?:\w+er|more\s+\w+|less\s+\w+|better|worse)\b(?:\s+[\w'-]+){0,3}?\s+than\s+(?:the\s+)?"
+    r"(?:first|second|third|fourth|last|\d(?:st|nd|rd|th)|these|those|them|this|that|it|ones?\b)",
+    re.I,
+)
 # Words that weigh products against each other: a message with them is not a narrowed search.
 WEIGHING_RE = re.compile(r"\b(?:vs\.?|versus|compared?|comparison|difference|which)\b", re.I)
 PERSONAL_RE = re.compile(r"\b(?:my|mine|i|i've|i'm|me)\b", re.I)
@@ -286,6 +293,8 @@ def dialogue_act(
         return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
     if has_search and ONES_RE.search(text) and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed):
         return REFINE, None  # "show me the ones with a hood", "a longer one": what is shown, narrowed
+    if has_search and THAN_SHOWN_RE.search(text) and not QUESTION_START_RE.match(text) and not WEIGHING_RE.search(text):
+        return REFINE, None  # "a bit bigger than the second one": more of that, not which of those
     prediction = intents.classify(text, vector=message_vector(parsed))  # the understanding step's encoder pass
     # A confident comparison, service matter or product question is not a change to the search, whatever the
     # refinement head says of it ("compare the first two" also speaks of what is shown).

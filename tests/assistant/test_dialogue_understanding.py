@@ -219,3 +219,16 @@ def test_a_comparison_naming_the_searched_kind_is_not_a_narrowed_search(search_c
     first = say(client, "hiking boots")
     weighed = say(client, "hiking boots vs running shoes, which is better", conversation_id=first["conversation_id"])
     assert weighed["understood"]["act"] != "refine"
+
+
+def test_more_of_a_quality_than_a_product_on_screen_narrows_the_search(search_catalog, alice):
+    """ "Lighter than the first one" asks for other products (the search, narrowed); "which is lighter?" weighs
+    those shown."""
+    client = client_for(alice)
+    first = say(client, "hiking boots")
+    lighter = say(client, "something a bit lighter than the first one", conversation_id=first["conversation_id"])
+    assert lighter["understood"]["act"] == "refine"
+    assert lighter["products"] and all("Boots" in t for t in titles(lighter)), "still the same search"
+    assert dialogue.dialogue_act("which is lighter than the first one", has_search=True, has_anchor=True)[0] != (
+        dialogue.REFINE
+    )
