@@ -93,7 +93,6 @@ QUESTION_START_RE = re.compile(
 )
 FIRST_N_RE = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.I)
 NUMBERS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
-# "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
 # More of a quality than a product on screen: "bigger than the second one", "quieter than these". Other products
 # are wanted (the search narrowed), not a verdict between those shown ("which is quieter?").
 THAN_SHOWN_RE = re.compile(
@@ -103,6 +102,7 @@ THAN_SHOWN_RE = re.compile(
 )
 # Words that weigh products against each other: a message with them is not a narrowed search.
 WEIGHING_RE = re.compile(r"\b(?:vs\.?|versus|compared?|comparison|difference|which)\b", re.I)
+# "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
 PERSONAL_RE = re.compile(r"\b(?:my|mine|i|i've|i'm|me)\b", re.I)
 THEM_RE = re.compile(r"\b(?:them|these|those|both|all)\b", re.I)
 GREETING_RE = re.compile(r"^\s*(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|howdy)\b", re.I)
@@ -680,26 +680,30 @@ def _same_kind(parsed: ParsedQuery, last_query: str | None) -> bool:
     ):
         return False
     kinds = _kinds(parsed)
-    return bool(kinds) and kinds <= _kinds(parse(last_query, get_vocabulary()))  # no other kind named
+    before = _kinds(parse(last_query, get_vocabulary()))
+    return bool(kinds) and all(any(kind & other for other in before) for kind in kinds)  # no other kind named
 
 
-def _kinds(parsed: ParsedQuery) -> set[str]:
-    """The kinds of product a parse names: the catalog's categories, and the head noun (its last word, in each of
-    its singular forms) of every product phrase."""
-    kinds = {f"category:{s.value}" for s in parsed.slots if s.type == "category" and s.hard and not s.negated}
+def _kinds(parsed: ParsedQuery) -> list[frozenset[str]]:
+    """The kinds of product a parse names, each as the spellings that name it: a catalog category, or the head
+    noun (the last word) of a product phrase in its singular forms."""
+    kinds = [
+        frozenset((f"category:{s.value}",)) for s in parsed.slots if s.type == "category" and s.hard and not s.negated
+    ]
     phrases = [s.text for s in parsed.slots if s.type == "category" and not s.negated] + [parsed.product_type or ""]
     for phrase in phrases:
         words = re.findall(r"[^\W\d_]+", phrase.casefold())
         if words:
-            kinds.add(f"head:{_singular_head(words[-1])}")
+            kinds.append(_singular_forms(words[-1]))
     return kinds
 
 
-def _singular_head(word: str) -> str:
-    """One spelling for a head noun's singular and plural ("scarves" and "scarf", "knives" and "knife")."""
+def _singular_forms(word: str) -> frozenset[str]:
+    """A head noun's possible singulars: "gloves" → glove, "scarves" → scarf, "knives" → knife."""
+    forms = {word, singular(word)}
     if word.endswith("ves") and len(word) > 4:
-        word = word[:-3] + "f"
-    return singular(word).removesuffix("e") if word.endswith("fe") else singular(word)
+        forms |= {word[:-3] + "f", word[:-3] + "fe"}
+    return frozenset(f"head:{form}" for form in forms)
 
 
 def _names_a_kind(parsed: ParsedQuery) -> bool:

@@ -232,3 +232,10 @@ def test_more_of_a_quality_than_a_product_on_screen_narrows_the_search(search_ca
     assert dialogue.dialogue_act("which is lighter than the first one", has_search=True, has_anchor=True)[0] != (
         dialogue.REFINE
     )
+
+
+def test_a_head_noun_in_its_plural_names_the_same_kind():
+    vocab = training.demo_vocabularies()[0]
+    assert dialogue._kinds(parse("wool gloves", vocab))[-1] & dialogue._kinds(parse("glove", vocab))[-1]
+    assert dialogue._kinds(parse("silk scarves", vocab))[-1] & dialogue._kinds(parse("scarf", vocab))[-1]
+    assert not dialogue._kinds(parse("rugs", vocab))[-1] & dialogue._kinds(parse("sofa", vocab))[-1]
