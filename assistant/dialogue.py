@@ -295,13 +295,15 @@ def dialogue_act(
         return REFINE, None  # "show me the ones with a hood", "a longer one": what is shown, narrowed
     if has_search and THAN_SHOWN_RE.search(text) and not QUESTION_START_RE.match(text) and not WEIGHING_RE.search(text):
         return REFINE, None  # "a bit bigger than the second one": more of that, not which of those
+    if has_search and not _names_shown(text) and _same_kind(parsed, last_query):
+        return REFINE, None  # "waterproof hiking boots would be better" after "hiking boots": that search, changed
     prediction = intents.classify(text, vector=message_vector(parsed))  # the understanding step's encoder pass
     # A confident comparison, service matter or product question is not a change to the search, whatever the
     # refinement head says of it ("compare the first two" also speaks of what is shown).
     asks_something_else = not prediction.unsure and prediction.intent in (
         Intent.COMPARISON, Intent.CUSTOMER_SERVICE, Intent.PRODUCT_QUESTION,
     )  # fmt: skip
-    if has_search and not asks_something_else and (is_refinement(text, parsed) or _same_kind(parsed, last_query)):
+    if has_search and not asks_something_else and is_refinement(text, parsed):
         return REFINE, None
     if prediction.intent != Intent.PRODUCT_SEARCH and _only_catalog_words(text, parsed):
         # "laptop", "red wool scarf under 40": a request made only of what the shop carries is a search, whatever
@@ -608,8 +610,9 @@ def _refinement(turn: TurnInput, state: dict[str, Any], shown: list[Product]) ->
     if parsed.price_min is not None:
         search_state["min_price"] = str(parsed.price_min)
     kept = [s for s in parsed.slots if s.type not in ("price", "rating")]
-    if kept:
-        _add_fragment(search_state, _what_changes(parsed, kept), _replaced_kinds(kept))
+    changes = _what_changes(parsed, kept)
+    if changes:  # values, exclusions, or only words ("a bit lighter than the first one" → "lighter")
+        _add_fragment(search_state, changes, _replaced_kinds(kept))
     return _search_reply(turn, state, None, may_ask=False)
 
 
@@ -682,6 +685,11 @@ def _same_kind(parsed: ParsedQuery, last_query: str | None) -> bool:
     kinds = _kinds(parsed)
     before = _kinds(parse(last_query, get_vocabulary()))
     return bool(kinds) and all(any(kind & other for other in before) for kind in kinds)  # no other kind named
+
+
+def _names_shown(text: str) -> bool:
+    """The message points at products on screen ("the first", "these", "both"): about them, not a new kind."""
+    return bool(THEM_RE.search(text) or re.search(r"\b(?:first|second|third|last|\d(?:st|nd|rd|th))\b", text, re.I))
 
 
 def _kinds(parsed: ParsedQuery) -> list[frozenset[str]]:

@@ -810,6 +810,12 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
                 k -= 1
             said = (words[k + 1].start if k + 1 < i else said[0], said[1])
         overlapping = [s for s in slots if s.start < end and start < s.end]
+        if (
+            not negated
+            and not overlapping
+            and any(s.negated and s.said and s.said[0] <= start < s.said[1] for s in slots)
+        ):
+            continue  # a word of the cue that says an exclusion ("steer" in "steer clear of brown")
         if base == "core_product_type" and not negated:
             start, end = _trimmed(raw, start, end, [s for s in slots if s.type != "category"])
             if start < end:
@@ -876,6 +882,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         else:
             value, hard = norm_phrase(raw[start:end]), False
         known = entry is not None and entry[0] == slot_type  # the vocabulary names these words so
+        if slot_type == "uom" and all(w.casefold() in GENERIC_WORDS for w in raw[start:end].split()):
+            continue  # no measure in these words ("make it" in "make it size 9")
         if slot_type == "department" and not (known or same or negated or _people(raw[start:end])):
             continue  # "a lamp for the bedroom": a room, not people (QueryNER's annotators agree: 1 time in 16)
         if not value or (not same and not negated and slot_type not in ADDED_BY_TAGGER and not known):

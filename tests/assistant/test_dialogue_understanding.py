@@ -97,6 +97,12 @@ def test_a_question_the_head_is_unsure_of_is_about_the_products_in_view(search_c
     assert dialogue.dialogue_act("and the sole, grippy?", has_search=False, has_anchor=False)[0] == dialogue.UNSURE
 
 
+def test_a_damaged_delivery_gets_the_shops_answer_for_damaged_goods(search_catalog, alice, faq_entries):
+    turn = say(client_for(alice), "my parcel arrived and the box was crushed")
+    assert turn["intent"] == Intent.CUSTOMER_SERVICE
+    assert any(c["source"] == "faq" and "damaged" in c["text"].casefold() for c in turn["citations"])
+
+
 def test_a_returns_question_on_a_product_page_reaches_the_returns_faq(search_catalog, alice, faq_entries):
     boots = Product.objects.get(sku="B1")
     turn = say(client_for(alice), "can I return these if they don't fit?", product_id=boots.pk)
@@ -229,6 +235,7 @@ def test_more_of_a_quality_than_a_product_on_screen_narrows_the_search(search_ca
     lighter = say(client, "something a bit lighter than the first one", conversation_id=first["conversation_id"])
     assert lighter["understood"]["act"] == "refine"
     assert lighter["products"] and all("Boots" in t for t in titles(lighter)), "still the same search"
+    assert "lighter" in lighter["reply"], "the words with no slot still change what is searched"
     assert dialogue.dialogue_act("which is lighter than the first one", has_search=True, has_anchor=True)[0] != (
         dialogue.REFINE
     )

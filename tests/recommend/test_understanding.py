@@ -119,6 +119,12 @@ def test_a_value_said_to_be_the_only_one_wanted_is_not_excluded_with_the_one_bef
 def test_a_size_does_not_take_the_joining_word_after_it(vocab):
     parsed = parse("trainers size 9 and white", vocab)
     assert [s.text for s in parsed.slots if s.type == "uom"] == ["size 9"]
+    assert [s.text for s in parse("make it size 9", vocab).slots] == ["size 9"]  # "make it" is no measure
+
+
+def test_the_words_of_an_exclusion_cue_are_not_a_value(vocab):
+    parsed = parse("steer clear of brown", vocab)
+    assert [(s.type, s.text, s.negated) for s in parsed.slots] == [("color", "brown", True)]
 
 
 def test_a_degree_is_not_an_exclusion(vocab):
