@@ -66,6 +66,7 @@ ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
     "fifth": 4, "5th": 4, "sixth": 5, "6th": 5, "last": -1,
 }  # fmt: skip
+ORDINAL_RE = re.compile(rf"\b(?:{'|'.join(ORDINALS)})\b", re.I)
 HUMAN_RE = re.compile(
     r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:human|person|agent|someone|representative|"
     r"real person|customer service|support)\b|\b(?:human|live)\s+agent\b|\breal\s+person\b",
@@ -689,7 +690,7 @@ def _same_kind(parsed: ParsedQuery, last_query: str | None) -> bool:
 
 def _names_shown(text: str) -> bool:
     """The message points at products on screen ("the first", "these", "both"): about them, not a new kind."""
-    return bool(THEM_RE.search(text) or re.search(r"\b(?:first|second|third|last|\d(?:st|nd|rd|th))\b", text, re.I))
+    return bool(THEM_RE.search(text) or ORDINAL_RE.search(text))
 
 
 def _kinds(parsed: ParsedQuery) -> list[frozenset[str]]:
