@@ -678,6 +678,18 @@ def _trimmed(raw: str, start: int, end: int, others: list[Slot]) -> tuple[int, i
     while len(words) > 1 and words[0].casefold() in ARTICLES:
         start += len(words[0]) + 1
         words = words[1:]
+    # The noun phrase ends where a preposition or a relative pronoun attaches what it is for ("a kettle that boils
+    # fast", "a case for my headphones": the case). "Of" stays inside ("a pair of boots", "a set of knives").
+    cut = next(
+        (
+            m
+            for m in re.finditer(r"[a-z]+", raw[start:end], re.I)
+            if m.start() and m.group().casefold() in NOUN_PHRASE_ENDS
+        ),
+        None,
+    )
+    if cut is not None:
+        end = start + len(raw[start : start + cut.start()].rstrip())
     return start, end
 
 
@@ -818,6 +830,8 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
             continue  # a word of the cue that says an exclusion ("steer" in "steer clear of brown")
         if base == "core_product_type" and not negated:
             start, end = _trimmed(raw, start, end, [s for s in slots if s.type != "category"])
+            if MEASURE_OF.match(raw[start:]):
+                continue  # "a pair of boots", "a set of knives": the product comes after "of"
             if start < end:
                 slots = _product_type_slots(slots, raw, start, end)
                 if parsed.product_type is None or any(
@@ -1014,25 +1028,45 @@ def _joined_product_words(slots: list[Slot], raw: str) -> list[Slot]:
 # A noun after one of these, once the product has been named, says what it is for or about, not what is wanted:
 # "headphones for the gym", "a blender for smoothies", "books about dinosaurs", "a watch with a leather strap".
 PURPOSE_PREPOSITIONS = frozenset("for about with to on in at during from of into around".split())
-PURPOSE_LEAD = re.compile(r"\b([a-z]+)\s+(?:(?:a|an|the|my|our|his|her|your|their|some|long|short)\s+)*$", re.I)
+RELATIVE_WORDS = frozenset(("that", "which", "who", "where"))
+NOUN_PHRASE_ENDS = (PURPOSE_PREPOSITIONS - {"of"}) | RELATIVE_WORDS
+# How many, not what: "a pair of boots", "two sets of sheets", "a pack of socks".
+MEASURE_OF = re.compile(r"(?:pairs?|sets?|packs?|box(?:es)?|bunch|couple|dozens?|lots?|handful)\s+of\b", re.I)
+CLAUSE_BREAK = re.compile(r"[,;:.!?()]|\s-\s|\b(?:and|or|but|plus|also)\b", re.I)
 # What names the thing wanted without naming a product ("something for the garden", "a gift for …").
 WANTED_THINGS = frozenset("something stuff things gift gifts present presents idea ideas".split())
+WANTED_RE = re.compile(rf"\b(?:{'|'.join(sorted(WANTED_THINGS))})\b", re.I)
+
+
+def _after_purpose_word(raw: str, start: int, end: int) -> bool:
+    """Whether the words between a product named earlier (ending at ``start``) and a later noun (at ``end``) attach
+    that noun to it, in the same clause: a preposition or a relative pronoun, with any words between ("a
+    moisturizer for sensitive skin", "a watch with a leather strap", "a table that seats six"); a comma, colon or
+    "and" starts a new clause ("a tent, a stove and a lantern")."""
+    segment = raw[start:end]
+    breaks = list(CLAUSE_BREAK.finditer(segment))
+    if breaks:
+        segment = segment[breaks[-1].end() :]
+    return any(w in PURPOSE_PREPOSITIONS or w in RELATIVE_WORDS for w in re.findall(r"[a-z]+", segment.casefold()))
 
 
 def _without_purposes(slots: list[Slot], raw: str) -> list[Slot]:
-    """Product words that only say what the product is for (after a preposition, once a product or "something"
-    has been named before: "a lamp for reading books", "a case for my laptop"): left to the words, so the product
-    named first is the one searched for and a category guess never filters for the other."""
-    out: list[Slot] = []
-    for slot in slots:
-        lead = PURPOSE_LEAD.search(raw, 0, slot.start) if slot.type == "category" else None
-        named_before = any(s.type == "category" and not s.negated for s in out) or any(
-            w.casefold() in WANTED_THINGS for w in re.findall(r"[a-z]+", raw[: slot.start], re.I)
-        )
-        if lead is not None and not slot.negated and lead.group(1).casefold() in PURPOSE_PREPOSITIONS and named_before:
+    """Product words that only say what the product is for (after a preposition or a relative pronoun, once a product
+    or "something" has been named before: "a lamp for reading books", "a case for my laptop", "a table that seats
+    six"): left to the words, so the product named first is the one searched for and a category guess never filters
+    for the other."""
+    dropped: set[int] = set()
+    kept_ends: list[int] = []
+    for slot in sorted(slots, key=lambda s: s.start):
+        if slot.type != "category" or slot.negated:
             continue
-        out.append(slot)
-    return out
+        named = [end for end in kept_ends if end <= slot.start]
+        named += [m.end() for m in WANTED_RE.finditer(raw, 0, slot.start)]
+        if named and _after_purpose_word(raw, max(named), slot.start):
+            dropped.add(id(slot))
+        else:
+            kept_ends.append(slot.end)
+    return [slot for slot in slots if id(slot) not in dropped]
 
 
 # Words that say "not" before what they exclude, longest first (tokens as ``tokenize`` gives them).

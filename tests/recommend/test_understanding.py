@@ -227,6 +227,8 @@ def test_who_a_present_is_for_is_not_a_department(vocab, query, kept):
         ("a blender for protein shakes", "blender"),
         ("a lamp for reading books", "lamp"),  # "books" is a catalog category: it must not become the filter
         ("a lamp for the bedroom", "lamp"),  # a room is not a department
+        ("a blender for my morning protein shakes", "blender"),  # words between the preposition and the noun
+        ("a dining table that seats six", "dining table"),  # a relative clause says what it does
     ],
 )
 def test_what_a_product_is_for_is_not_a_second_product(vocab, query, product):
@@ -235,6 +237,27 @@ def test_what_a_product_is_for_is_not_a_second_product(vocab, query, product):
     assert parsed.product_type == product
     last = query.split()[-1]
     assert last in parsed.free_text.split() and last in parsed.search_text  # still words the search reads
+
+
+@pytest.mark.parametrize(
+    ("query", "product"),
+    [
+        ("a pair of hiking boots", "hiking boots"),  # how many is not what
+        ("two packs of white socks", "socks"),
+        ("a kettle that boils water fast", "kettle"),  # the noun phrase ends at the relative pronoun
+        ("a case for my headphones", "case"),  # the head noun, not what it is for
+    ],
+)
+def test_the_product_is_the_head_of_its_noun_phrase(vocab, query, product):
+    parsed = parse(query, vocab)
+    assert parsed.product_type == product
+    assert [s.text for s in parsed.slots if s.type == "category"] == [product]
+
+
+def test_a_new_clause_can_name_a_second_product(vocab):
+    """A comma or "and" ends the clause a preposition opened: both products are wanted."""
+    parsed = parse("a tent for the weekend, and a sleeping bag", vocab)
+    assert {s.text for s in parsed.slots if s.type == "category"} == {"tent", "sleeping bag"}
 
 
 def test_people_a_shop_sells_to_stay_a_department(vocab):
