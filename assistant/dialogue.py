@@ -41,7 +41,7 @@ from catalog.models import Product
 from profiles.models import Shopper
 from recommend.recs import engine as recs
 from recommend.search.engine import SearchFilters, SearchResult, search
-from recommend.search.parser import GENERIC_WORDS, ParsedQuery, Slot, message_vector, parse
+from recommend.search.parser import GENERIC_WORDS, SENTENCE_BREAK, ParsedQuery, Slot, message_vector, parse
 from recommend.search.retrieval import query_vector
 from recommend.search.vocabulary import get_vocabulary, singular
 from recommend.understanding import refinement
@@ -292,6 +292,8 @@ def dialogue_act(
         and _is_refinement_by_rules(parsed)
     ):
         return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
+    if has_search and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed) and _excludes_values(parsed):
+        return REFINE, None  # "no mesh backs, they dig into me": leaving out what the shop sells narrows what is shown
     if has_search and ONES_RE.search(text) and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed):
         return REFINE, None  # "show me the ones with a hood", "a longer one": what is shown, narrowed
     if has_search and THAN_SHOWN_RE.search(text) and not QUESTION_START_RE.match(text) and not WEIGHING_RE.search(text):
@@ -306,6 +308,16 @@ def dialogue_act(
     )  # fmt: skip
     if has_search and not asks_something_else and is_refinement(text, parsed):
         return REFINE, None
+    if _asks_for_a_product(text, parsed) and (
+        prediction.unsure
+        or prediction.intent in (Intent.OUT_OF_SCOPE, Intent.CHIT_CHAT)
+        or (prediction.intent != Intent.PRODUCT_SEARCH and _excludes_values(parsed))
+    ):
+        # "frying pan, non-stick but not ceramic", "no more than 60 for a sweater": a product with what it must (not)
+        # be is a search; the head, taught on fewer such sentences, may read it as something else.
+        return Intent.PRODUCT_SEARCH, intents.IntentPrediction(
+            Intent.PRODUCT_SEARCH.value, "", prediction.confidence, False
+        )
     if prediction.intent != Intent.PRODUCT_SEARCH and _only_catalog_words(text, parsed):
         # "laptop", "red wool scarf under 40": a request made only of what the shop carries is a search, whatever
         # the head makes of so few words.
@@ -416,6 +428,19 @@ def _only_catalog_words(text: str, parsed: ParsedQuery) -> bool:
         and any(s.type in ("category", "brand") and s.hard and not s.negated for s in parsed.slots)
         and not _content_words(parsed.free_text)
     )
+
+
+def _excludes_values(parsed: ParsedQuery) -> bool:
+    """The message leaves out something the catalog names (a colour, material, brand, style, feature, category)."""
+    return any(s.negated and s.hard and s.type != "term" for s in parsed.slots)
+
+
+def _asks_for_a_product(text: str, parsed: ParsedQuery) -> bool:
+    """A statement naming a product and what it must or must not be, in values the catalog knows (a price alone is
+    not enough: "cheap flights to paris")."""
+    names = any(s.type == "category" and not s.negated for s in parsed.slots)
+    constrained = any(s.hard and s.type not in ("category", "price", "rating", "term") for s in parsed.slots)
+    return names and constrained and "?" not in text and not QUESTION_START_RE.match(text)
 
 
 def _names_catalog_things(parsed: ParsedQuery) -> bool:
@@ -638,10 +663,36 @@ def _what_changes(parsed: ParsedQuery, slots: list[Slot]) -> str:
                 spans.append((a, b))
         return [parsed.raw[a:b].strip(" ,;") for a, b in spans]
 
+    reasons = _reason_parts(parsed.raw, slots)
+    slots = [s for s in slots if not any(a <= s.start < b for a, b in reasons)]
     wanted, excluded = merged([s for s in slots if not s.negated]), merged([s for s in slots if s.negated])
     said = {w.casefold() for part in wanted + excluded for w in re.findall(r"\w+", part)}
+    said |= {w.casefold() for a, b in reasons for w in re.findall(r"\w+", parsed.raw[a:b])}
     words = [w for w in _content_words(parsed.free_text) if w.casefold() not in said]
     return " ".join(wanted + words + excluded)
+
+
+# The start of a sentence part that says why: a subject, or a word of cause ("it makes my feet sweat", "since …").
+REASON_RE = re.compile(
+    r"\s*(?:it|it's|its|they|they're|theyre|i|i'm|im|i've|my|mine|we|we're|our|she|he|this|that|these|those|because|"
+    r"since|cause|as|so)\b",
+    re.I,
+)
+
+
+def _reason_parts(raw: str, slots: list[Slot]) -> list[tuple[int, int]]:
+    """The sentence parts that give a reason (they start with a subject or "because") and hold no value the
+    catalog knows, when another part holds one: why, not what ("no leather, it makes my feet sweat"; but "in blue,
+    with a hood" wants the hood)."""
+    parts, start = [], 0
+    for mark in SENTENCE_BREAK.finditer(raw):
+        parts.append((start, mark.start()))
+        start = mark.end()
+    parts.append((start, len(raw)))
+    holding = [any(a <= s.start < b and s.hard for s in slots) for a, b in parts]
+    if not any(holding):
+        return []
+    return [(a, b) for (a, b), holds in zip(parts, holding, strict=True) if not holds and REASON_RE.match(raw, a)]
 
 
 def _cheaper(turn: TurnInput, state: dict[str, Any], shown: list[Product]) -> Reply:

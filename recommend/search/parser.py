@@ -22,11 +22,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from rapidfuzz.distance import DamerauLevenshtein
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from recommend.merchandising.synonyms import Alternative, SynonymSet
 from recommend.search import lexicon, retrieval
-from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary, norm_phrase
+from recommend.search.vocabulary import PHRASE_JOINERS, Vocabulary, english_words, norm_phrase
 from recommend.understanding import tagger as tagger_module
 from shopguide import embedding
 
@@ -88,7 +89,8 @@ QUANTITY_RE = re.compile(
 CHEAP_PHRASE_RE = re.compile(
     r"\b(?:less|not\s+(?:too|so|that|very))\s+(?:expensive|pricey|costly|pricy)\b"
     r"|\blower[\s-]+pric(?:e|ed|es)\b|\bmore\s+affordable\b|\btoo\s+(?:expensive|pricey|pricy|costly)\b"
-    r"|\b(?:low|lower|small|smaller|tight)\s+budget\b|\bon\s+a\s+budget\b",
+    r"|\b(?:low|lower|small|smaller|tight)\s+budget\b|\bon\s+a\s+budget\b"
+    r"|\b(?:nothing|not)\s+(?:too\s+|that\s+|very\s+)?(?:fancy|expensive|pricey|pricy|costly)\b",
     re.I,
 )
 # Premium in more than one word or in a word-joining mark: "high-end", "higher end", "top of the line".
@@ -474,8 +476,14 @@ def parse_rules(
             and target.norm not in lexicon.STOPWORDS
             and target.norm not in NOT_EXCLUSIONS
         ):
-            term = Slot("term", target.norm, raw[target.start : target.end], target.start, target.end, negated=True,
-                        said=(token.start, target.end))  # fmt: skip
+            end = target.end
+            head = slot_at(all_tokens[j + 1].start) if j + 1 < len(all_tokens) else None
+            if head is not None and head.type == "category" and raw[target.end : head.start].strip(" -") == "":
+                # "not a robot vacuum", "minus the card games": the describing word and its product, one exclusion
+                end = head.end
+                slots.remove(head)
+            term = Slot("term", norm_phrase(raw[target.start : end]), raw[target.start : end], target.start, end,
+                        negated=True, said=(token.start, end))  # fmt: skip
             added.append(term)
             for t in tokens:
                 if token.start <= t.start <= target.start:
@@ -575,6 +583,10 @@ LEARNED_SLOTS = {"color": "color", "material": "material", "department": "depart
 # Word-list types the tagger must confirm: a rule slot of these types the tagger does not see is dropped
 # ("cream" in "ice cream sandwich", "natural" in "natural deodorant").
 CONFIRMED_BY_TAGGER = ("color", "material", "uom", "quantity")
+# Words around a colour or material that say it is the attribute asked for, with no product named: "in navy",
+# "in a nude or berry shade", "brown instead", "the grey ones" (the tagger, taught on product queries, may miss it).
+ATTRIBUTE_BEFORE = re.compile(r"\b(?:in|the)\s+(?:(?:a|an|the|some)\s+)?(?:\w+\s+(?:or|and|/)\s+)?$", re.I)
+ATTRIBUTE_AFTER = re.compile(r"\s*(?:instead|ones?|version|shades?|colou?rs?|tones?)\b", re.I)
 # Types the tagger may add where the rules saw nothing (evidence only unless the vocabulary knows the words). Any
 # other type (colours) only when the vocabulary names the words so: the rules propose an ambiguous colour ("orange",
 # "tan", "clear") only in context, the tagger reads it from the sentence. In 5-fold cross-validation on the QueryNER
@@ -684,7 +696,8 @@ def _trimmed(raw: str, start: int, end: int, others: list[Slot]) -> tuple[int, i
         (
             m
             for m in re.finditer(r"[a-z]+", raw[start:end], re.I)
-            if m.start() and m.group().casefold() in NOUN_PHRASE_ENDS
+            if m.start()
+            and (m.group().casefold() in NOUN_PHRASE_ENDS or _misspelt_cue(m.group().casefold()) is not None)
         ),
         None,
     )
@@ -763,6 +776,15 @@ def _people(text: str) -> bool:
     return not people or any(tagger_module.people_key(w) in people or any(c.isdigit() for c in w) for w in words)
 
 
+def _touching(raw: str, end: int, start: int) -> bool:
+    """Whether a span ending at ``end`` and one starting at ``start`` overlap or touch (spaces or a hyphen between)."""
+    return start <= end or raw[end:start].strip(" -") == ""
+
+
+def _said_as_attribute(raw: str, slot: Slot) -> bool:
+    return bool(ATTRIBUTE_BEFORE.search(raw, 0, slot.start) or ATTRIBUTE_AFTER.match(raw, slot.end))
+
+
 def _is_size(slot: Slot) -> bool:
     return slot.type == "uom" and str(slot.value).startswith("size ")
 
@@ -828,6 +850,20 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
             and any(s.negated and s.said and s.said[0] <= start < s.said[1] for s in slots)
         ):
             continue  # a word of the cue that says an exclusion ("steer" in "steer clear of brown")
+        excluded = next(
+            (
+                s
+                for s in slots
+                if s.type == "term" and s.negated and s.start <= start and end > s.end and _touching(raw, s.end, start)
+            ),
+            None,
+        )
+        if base == "core_product_type" and excluded is not None:
+            # "not a robot vacuum", "minus the card games": the describing word and its product, one exclusion
+            text = raw[excluded.start : end]
+            said = (excluded.said[0] if excluded.said else excluded.start, end)
+            slots[slots.index(excluded)] = Slot("term", norm_phrase(text), text, excluded.start, end, True, True, said)
+            continue
         if base == "core_product_type" and not negated:
             start, end = _trimmed(raw, start, end, [s for s in slots if s.type != "category"])
             if MEASURE_OF.match(raw[start:]):
@@ -918,7 +954,16 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
         new = Slot(slot_type, value, raw[start:end], start, end, is_negated, hard, said if is_negated else None)
         slots.append(new)
         confirmed.add(id(new))
-    kept = [s for s in slots if s.type not in CONFIRMED_BY_TAGGER or id(s) in confirmed or s.negated or _is_size(s)]
+    bare = not any(s.type == "category" for s in slots)
+    kept = [
+        s
+        for s in slots
+        if s.type not in CONFIRMED_BY_TAGGER
+        or id(s) in confirmed
+        or s.negated
+        or _is_size(s)
+        or (bare and s.type in ("color", "material") and s.hard and _said_as_attribute(raw, s))
+    ]
     parsed.slots = _without_purposes(_joined_product_words(_one_per_span(_tidied(kept, raw, vocabulary)), raw), raw)
     named = [s for s in parsed.slots if s.type == "category" and not s.negated]
     if parsed.product_type and not any(parsed.product_type in s.text or s.text in parsed.product_type for s in named):
@@ -1029,6 +1074,10 @@ def _joined_product_words(slots: list[Slot], raw: str) -> list[Slot]:
 # "headphones for the gym", "a blender for smoothies", "books about dinosaurs", "a watch with a leather strap".
 PURPOSE_PREPOSITIONS = frozenset("for about with to on in at during from of into around".split())
 RELATIVE_WORDS = frozenset(("that", "which", "who", "where"))
+SENTENCE_BREAK = re.compile(r"[,;:.!?()]|\s-\s", re.I)
+LIST_JOINERS = re.compile(r"\b(?:and|or|plus|also)\b|&", re.I)
+# A preposition before a noun, with only determiners between: "for the living room", "in my kitchen".
+PURPOSE_LEAD = re.compile(r"\b([a-z]+)\s+(?:(?:a|an|the|my|our|his|her|your|their|some|this|that)\s+)*$", re.I)
 NOUN_PHRASE_ENDS = (PURPOSE_PREPOSITIONS - {"of"}) | RELATIVE_WORDS
 # How many, not what: "a pair of boots", "two sets of sheets", "a pack of socks".
 MEASURE_OF = re.compile(r"(?:pairs?|sets?|packs?|box(?:es)?|bunch|couple|dozens?|lots?|handful)\s+of\b", re.I)
@@ -1051,21 +1100,40 @@ def _after_purpose_word(raw: str, start: int, end: int) -> bool:
 
 
 def _without_purposes(slots: list[Slot], raw: str) -> list[Slot]:
-    """Product words that only say what the product is for (after a preposition or a relative pronoun, once a product
-    or "something" has been named before: "a lamp for reading books", "a case for my laptop", "a table that seats
-    six"): left to the words, so the product named first is the one searched for and a category guess never filters
-    for the other."""
+    """Product words that do not name the product wanted, left to the words so that a category guess never filters
+    for them:
+    - what the product is for, after a preposition or a relative pronoun once a product or "something" has been
+      named ("a lamp for reading books", "a case for my laptop", "a table that seats six");
+    - a place or purpose said first, when a product is named elsewhere ("for the living room, a floor lamp");
+    - a noun the catalog does not know, in another part of the sentence than the product ("sweaters, nothing made of
+      wool, it makes me itch"; "switching gears: a gas grill"). The product is the first category the catalog
+      knows, else the first one named."""
+    wanted = sorted((s for s in slots if s.type == "category" and not s.negated), key=lambda s: s.start)
     dropped: set[int] = set()
-    kept_ends: list[int] = []
-    for slot in sorted(slots, key=lambda s: s.start):
-        if slot.type != "category" or slot.negated:
-            continue
-        named = [end for end in kept_ends if end <= slot.start]
+    kept: list[Slot] = []
+    for slot in wanted:
+        named = [s.end for s in kept if s.end <= slot.start]
         named += [m.end() for m in WANTED_RE.finditer(raw, 0, slot.start)]
         if named and _after_purpose_word(raw, max(named), slot.start):
             dropped.add(id(slot))
         else:
-            kept_ends.append(slot.end)
+            kept.append(slot)
+    led = {
+        id(s)
+        for s in kept
+        if (lead := PURPOSE_LEAD.search(raw, 0, s.start)) and lead.group(1).casefold() in PURPOSE_PREPOSITIONS
+    }
+    if any(id(s) not in led for s in kept):
+        dropped |= led
+    rest = [s for s in kept if id(s) not in dropped]
+    anchor = next((s for s in rest if s.hard), rest[0] if rest else None)
+    for slot in rest:
+        if anchor is None or slot is anchor or slot.hard:
+            continue
+        first, second = sorted((slot, anchor), key=lambda s: s.start)
+        between = raw[first.end : second.start]
+        if SENTENCE_BREAK.search(between) and not LIST_JOINERS.search(between):  # "a tent, and a sleeping bag": both
+            dropped.add(id(slot))
     return [slot for slot in slots if id(slot) not in dropped]
 
 
@@ -1075,9 +1143,14 @@ NEGATION_CUES = sorted(
         "anything but", "anything except", "anything other than", "other than", "apart from", "except for",
         "don't want", "dont want", "do not want", "don't like", "rather not", "allergic to", "stay away from",
         "avoid", "skip", "excluding", "exclude", "except", "never", "minus", "without", "not", "no", "nothing",
-        "none", "non", "w/o", "nor", "hate", "dislike", "can't stand", "cant stand", "not a fan of", "isn't",
+        "none", "non", "nor", "hate", "dislike", "can't stand", "cant stand", "not a fan of", "isn't",
         "aren't", "is not", "are not", "no more", "steer clear of", "pass on", "any colour but",
         "any color but", "any colour except", "any color except", "any brand but", "any brand except",
+        "w / o", "sans", "besides", "anything besides", "anything bar", "neither", "instead of", "rather than",
+        "keep away from", "ditch", "lose the", "get rid of", "hide the", "hide all", "filter out", "leave out",
+        "remove the", "remove all",
+        "prefer not", "no longer", "not into", "don't trust", "dont trust", "do not trust", "don't show",
+        "dont show", "do not show", "don't need", "dont need", "do not need", "not keen on", "no thanks to",
     )],
     key=len, reverse=True,
 )  # fmt: skip
@@ -1086,7 +1159,7 @@ VALUE_TYPES = frozenset(("color", "material", "brand", "style", "feature"))
 # "never want plastic", "no longer want nylon", "not keen on wool" ("not too bulky" is a degree: "too" is not here).
 NEGATION_FILLER = frozenset(
     "made of from in with any anything a an the that is are more kind type - want wanna need longer keen on "
-    "really have get buy".split()
+    "really have get buy not another me us".split()
 )
 # Words after an excluded value that say so: "wool is a no", "leather not please".
 NEGATION_AFTER = re.compile(r"\s*(?:(?:is|are|'s)\s+a\s+(?:no|no-go|dealbreaker)|,?\s*not\s+(?:please|thanks))\b", re.I)
@@ -1103,6 +1176,8 @@ CLAUSE_BOUNDARIES = frozenset((",", ";", ".", "!", "?", ":", "-", "but"))
 # Words after "not" that say how the shopper feels, not what to leave out: "not sure which size", "not fussed".
 DEGREES = frozenset(("too", "so", "very", "overly"))
 NOT_EXCLUSIONS = frozenset("sure certain bothered fussed picky fussy convinced".split()) | DEGREES
+# Sayings with a negation word that exclude nothing: "without a doubt", "no rush", "never mind", "no worries".
+NOT_EXCLUSIONS |= frozenset("doubt rush hurry worries worry problem problems idea clue mind matter offense".split())
 # A degree before a value: "that aren't too short" asks for a length, it does not exclude shorts.
 DEGREE_BEFORE = re.compile(r"\b(?:too|so|very|overly)\s+$", re.I)
 
@@ -1118,12 +1193,27 @@ def _cue_before(raw: str, position: int) -> bool:
     return False
 
 
+# One-word cues long enough to be read through a typo ("wihtout", "anythign but", "excpet", "nothign").
+TYPO_CUES = tuple(c[0] for c in NEGATION_CUES if len(c) == 1 and len(c[0]) >= 6) + ("anything",)
+
+
+@functools.lru_cache(maxsize=4096)
+def _misspelt_cue(word: str) -> str | None:
+    """The cue a misspelt word stands for: one edit or swap away, and not an English word itself ("expect")."""
+    if len(word) < 6 or not word.isalpha() or word in english_words():
+        return None
+    return next((cue for cue in TYPO_CUES if DamerauLevenshtein.distance(word, cue, score_cutoff=1) <= 1), None)
+
+
 def _negation_cue(tokens: list[_Token], k: int) -> int:
     """How many tokens a negation cue starting at ``tokens[k]`` spans (0: none). "non-leather" is one token."""
     if tokens[k].text.lower().startswith("non-"):
         return 1
+    norms = [t.norm for t in tokens[k : k + 4]]
+    if norms and (typo := _misspelt_cue(norms[0])) is not None:
+        norms[0] = typo
     for cue in NEGATION_CUES:
-        if tuple(t.norm for t in tokens[k : k + len(cue)]) == cue:
+        if tuple(norms[: len(cue)]) == cue:
             return len(cue)
     return 0
 

@@ -25,6 +25,10 @@ PHRASINGS_C = PHRASINGS.with_name("understanding_phrasings_c.jsonl")
 # A fourth, written blind the same way at the start of session 12 and scored on that session's starting code first.
 PHRASINGS_D = PHRASINGS.with_name("understanding_phrasings_d.jsonl")
 BLIND = (PHRASINGS_B, PHRASINGS_C, PHRASINGS_D)
+# A fifth, of exclusions and follow-ups only, written blind at the start of session 13 and then read row by row
+# during development, like the first: a development set, not a held-out one.
+PHRASINGS_E = PHRASINGS.with_name("understanding_phrasings_e.jsonl")
+DEVELOPMENT = (PHRASINGS, PHRASINGS_E)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from assistant import dialogue, intents
 from assistant.models import Intent
 from catalog.models import Product
+from recommend.search import vocabulary
 from recommend.search.parser import parse
 from recommend.understanding import training
 from tests.assistant.conftest import client_for, say, titles
@@ -186,6 +187,24 @@ def test_an_exclusion_with_a_value_kept_wanted_refines_the_last_search(search_ca
     assert "not leather" in narrowed["reply"] and "not suede" not in narrowed["reply"]  # the chips say what was asked
 
 
+def test_an_exclusion_with_a_reason_refines_the_last_search(search_catalog, alice):
+    """Leaving out what the shop sells narrows what is shown, whatever else the message says about why."""
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    without = say(client, "i'd rather skip leather, it makes my feet sweat", conversation_id=first["conversation_id"])
+    assert without["understood"]["act"] == "refine"
+    assert without["products"] and all("Running Shoes" in t and "Leather" not in t for t in titles(without))
+
+
+def test_a_product_with_what_it_must_not_be_is_a_search(db, embedding_model):
+    vocabulary.pin(training.demo_vocabularies()[0])  # the demo shop's words
+    try:
+        for text in ("frying pan, non-stick but not ceramic", "a leather belt, nothing from Vesenberg Labs"):
+            assert dialogue.act_name(text, {"last_query": None, "on_product": None, "shown": 0}) == "new_search", text
+    finally:
+        vocabulary.reset()
+
+
 def test_gibberish_after_a_search_does_not_change_it(search_catalog, alice):
     client = client_for(alice)
     first = say(client, "hiking boots")
@@ -204,6 +223,10 @@ def test_what_a_refinement_adds_and_replaces(embedding_model):
     excluded = parse("no leather or suede please", vocab)
     assert dialogue._what_changes(excluded, excluded.slots) == "no leather or suede"
     assert dialogue._replaced_kinds(excluded.slots) == set()
+    reason = parse("no leather, it makes my feet sweat", vocab)  # why is not what: the search gains no "feet"
+    assert dialogue._what_changes(reason, reason.slots) == "no leather"
+    hood = parse("in blue, with a hood", vocab)  # a part without a subject still asks for something
+    assert "hood" in dialogue._what_changes(hood, hood.slots).split()
 
 
 def test_naming_the_same_kind_of_product_again_changes_that_search(search_catalog, alice):

@@ -53,12 +53,56 @@ def test_the_tagger_is_shipped_with_its_cross_validated_figures():
         ("rather not have cotton, need a quilt", "cotton"),
         ("pass on the denim, need a skirt", "denim"),
         ("sofa in any colour but beige", "beige"),
+        ("a scarf, keep away from wool", "wool"),
+        ("sneakers sans leather", "leather"),
+        ("a jacket w/o polyester", "polyester"),
+        ("ditch the grey, i need a sofa", "grey"),
+        ("a coat in anything besides navy", "navy"),
+        ("a handbag, except not in red", "red"),
+        ("not another black dress", "black"),
+        ("filter out denim", "denim"),
+        ("boots without any suede, please", "suede"),
+        ("a wool scarf rather than cotton", "cotton"),
+        ("green instead of white", "white"),
     ],
 )
 def test_exclusions_in_many_phrasings(vocab, query, excluded):
     parsed = parse(query, vocab)
     assert [s.text for s in parsed.slots if s.negated] == [excluded]
     assert excluded not in parsed.search_text.split()
+
+
+@pytest.mark.parametrize(
+    ("query", "excluded"),
+    [("a dress wihtout polyester", "polyester"), ("anythign but grey", "grey"), ("sofas excpet leather", "leather")],
+)
+def test_a_misspelt_cue_still_excludes_but_a_real_word_is_no_cue(vocab, query, excluded):
+    assert [s.text for s in parse(query, vocab).slots if s.negated] == [excluded]
+    assert not [s for s in parse("i expect leather", vocab).slots if s.negated]  # "expect" is a word, not "except"
+
+
+@pytest.mark.parametrize(
+    "query", ["without a doubt i need running shoes", "no rush, running shoes", "never mind, boots"]
+)
+def test_a_saying_with_a_negation_word_excludes_nothing(vocab, query):
+    assert not [s for s in parse(query, vocab).slots if s.negated]
+
+
+def test_nothing_fancy_means_cheap(vocab):
+    parsed = parse("nothing fancy, a plain white t-shirt", vocab)
+    assert parsed.price_hint == "cheap" and not [s for s in parsed.slots if s.negated]
+
+
+def test_an_excluded_kind_of_product_is_excluded_whole(vocab):
+    """ "not a robot vacuum": the describing word with its product, not "robot" alone (nor the wanted "vacuum")."""
+    parsed = parse("an upright vacuum, not a robot vacuum", vocab)
+    assert [s.text for s in parsed.slots if s.negated] == ["robot vacuum"]
+    assert [s.text for s in parsed.slots if s.type == "category" and not s.negated] == ["upright vacuum"]
+
+
+@pytest.mark.parametrize(("query", "colour"), [("actually in navy instead", "navy"), ("the grey ones", "grey")])
+def test_a_colour_asked_for_without_a_product_is_kept(vocab, query, colour):
+    assert [(s.type, s.text) for s in parse(query, vocab).slots] == [("color", colour)]
 
 
 def test_negation_scope_keeps_the_wanted_values(vocab):
@@ -272,10 +316,10 @@ def test_switched_off_it_is_the_rules(vocab, settings):
     assert parse(query, vocab).to_dict() == parse_rules(query, vocab).to_dict()
 
 
-@pytest.mark.parametrize("path", [evaluation.PHRASINGS, *evaluation.BLIND])
+@pytest.mark.parametrize("path", [*evaluation.DEVELOPMENT, *evaluation.BLIND])
 def test_the_learned_path_beats_the_rules_on_the_independent_phrasing_sets(vocab, path):
     cases = evaluation.read_cases(path)
-    assert len(cases) >= 300
+    assert len(cases) >= (250 if path == evaluation.PHRASINGS_E else 300)  # E: exclusions and follow-ups only
     learned = evaluation.evaluate(cases, vocab, learned=True)
     rules = evaluation.evaluate(cases, vocab, learned=False)
     assert learned["slot_f1"] > rules["slot_f1"]

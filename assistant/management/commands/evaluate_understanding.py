@@ -14,8 +14,8 @@ from recommend.understanding import evaluation, training
 class Command(BaseCommand):
     help = (
         "Score the understanding step on the project's own phrasing sets against the demo shop's vocabulary: "
-        "tests/data/understanding_phrasings.jsonl (written before training, never trained on, but read during "
-        "development), understanding_phrasings_b/c/d.jsonl (written blind, never read: the held-out figures). "
+        "tests/data/understanding_phrasings.jsonl and understanding_phrasings_e.jsonl (never trained on, but read "
+        "during development), understanding_phrasings_b/c/d.jsonl (written blind, never read: the held-out figures). "
         "Dialogue act accuracy, slot F1, negation scope, price, exact structured request; learned path and "
         "rules-only fallback side by side."
     )
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             "files",
             type=Path,
             nargs="*",
-            default=[evaluation.PHRASINGS, *evaluation.BLIND],
+            default=[*evaluation.DEVELOPMENT, *evaluation.BLIND],
         )
         parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
 
