@@ -101,6 +101,8 @@ THAN_SHOWN_RE = re.compile(
     r"(?:first|second|third|fourth|last|\d(?:st|nd|rd|th)|these|those|them|this|that|it|ones?\b)",
     re.I,
 )
+# Asking after another value of what was searched: "what about suede?", "how about the blue one instead".
+WHAT_ABOUT_RE = re.compile(r"^\s*(?:ok(?:ay)?\s*,?\s*|and\s+|so\s+|hmm+\s*,?\s*)?(?:what|how)\s+about\b", re.I)
 # Words that weigh products against each other: a message with them is not a narrowed search.
 WEIGHING_RE = re.compile(r"\b(?:vs\.?|versus|compared?|comparison|difference|which)\b", re.I)
 # "where is MY order": the shopper's own orders; "how long does a refund take": the FAQ alone.
@@ -292,6 +294,14 @@ def dialogue_act(
         and _is_refinement_by_rules(parsed)
     ):
         return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
+    if (
+        has_search
+        and WHAT_ABOUT_RE.match(text)
+        and not _names_a_kind(parsed)
+        and not _names_shown(text)
+        and _is_refinement_by_rules(parsed)
+    ):
+        return REFINE, None  # "what about the blue one instead?", "how about in wool": that search, another value
     if has_search and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed) and _excludes_values(parsed):
         return REFINE, None  # "no mesh backs, they dig into me": leaving out what the shop sells narrows what is shown
     if has_search and ONES_RE.search(text) and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed):

@@ -77,6 +77,16 @@ UOM_RE = re.compile(
     rf"|\d+t\b)",
     re.I,
 )
+# Clothing and shoe sizes said without the word "size": "in a 10.5", "in an 8", "waist 32", "34 waist", "2T". The
+# number alone is the size's text; its value is "size <n>", as "size 10.5" gives.
+SIZE_WORDS_RE = re.compile(
+    r"\b(?:waist|inseam)\s+(?P<waist>\d{2})\b|\b(?P<waist2>\d{2})\s*(?:waist|inseam)\b"
+    r"|\bin\s+(?:an?\s+)?(?P<shoe>\d{1,2}(?:\.5)?)(?![\d.,%$\w])(?!\s*(?:waist|inseam)\b)"
+    r"(?!\s*-?\s*(?:colou?rs?|shades?|styles?|sizes?|weeks?|minutes?|mins?|secs?|seconds?|dollars?|bucks|usd|"
+    rf"{lexicon.UNITS}|stars?|people|persons|seats?|pieces?|pcs|pack|years?|yrs|months?|days?|hours?)\b)"
+    r"|\b(?P<toddler>[1-5]t)\b",
+    re.I,
+)
 QUANTITY_RE = re.compile(
     r"\b(?:(?:pack|set|box|case|bag|bundle)\s+of\s+(?:\d+|one|two|three|four|five|six|ten|twelve)"
     r"|(?:\d+|one|two|three|four|five|six|ten|twelve)\s*-?\s*(?:pack|packs|pk|ct|count|pieces?|pcs|piece|pairs?|sets?|rolls?|capsules|tablets|sheets|bags)"
@@ -319,6 +329,11 @@ def parse_rules(
             slots.append(Slot("rating", "4.0", raw[match.start() : match.end()], *match.span()))
 
     # 3. Sizes with units and quantities.
+    for match in SIZE_WORDS_RE.finditer(lowered):
+        group = next(g for g in ("waist", "waist2", "shoe", "toddler") if match.group(g))
+        start, end = match.span(group) if group in ("shoe", "toddler") else match.span()
+        if claim(start, end):
+            slots.append(Slot("uom", f"size {match.group(group).upper()}", raw[start:end], start, end))
     for regex, slot_type in ((QUANTITY_RE, "quantity"), (UOM_RE, "uom")):
         for match in regex.finditer(lowered):
             if claim(*match.span()):
@@ -882,6 +897,10 @@ def merge_learned(parsed: ParsedQuery, vocabulary: Vocabulary, tags: tuple[str, 
             while j - 1 > i and words[j - 1].text.casefold() in TRAILING_FILLER:
                 j -= 1
             end = words[j - 1].end
+            sizes = [s for s in overlapping if _is_size(s) and not s.text.casefold().startswith("size")]
+            if slot_type == "uom" and sizes:  # "waist 32", "in a 10.5 then": the size as SIZE_WORDS_RE read it
+                confirmed.update(id(s) for s in sizes)
+                continue
         if slot_type == "price":
             rule_prices = [s for s in overlapping if s.type == "price"]
             word = raw[start:end].casefold()

@@ -196,6 +196,16 @@ def test_an_exclusion_with_a_reason_refines_the_last_search(search_catalog, alic
     assert without["products"] and all("Running Shoes" in t and "Leather" not in t for t in titles(without))
 
 
+def test_what_about_another_value_refines_the_last_search(search_catalog, alice):
+    client = client_for(alice)
+    first = say(client, "running shoes")
+    blue = say(client, "what about the blue ones instead?", conversation_id=first["conversation_id"])
+    assert blue["understood"]["act"] == "refine"
+    assert titles(blue)[0] == "Stride Women's Running Shoes"  # the blue running shoe
+    asked = say(client, "how about the first one?", conversation_id=first["conversation_id"])
+    assert asked["understood"]["act"] != "refine"  # about a product on screen, not another value
+
+
 def test_a_product_with_what_it_must_not_be_is_a_search(db, embedding_model):
     vocabulary.pin(training.demo_vocabularies()[0])  # the demo shop's words
     try:

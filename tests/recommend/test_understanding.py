@@ -160,6 +160,24 @@ def test_a_value_said_to_be_the_only_one_wanted_is_not_excluded_with_the_one_bef
     assert {(s.text, s.negated) for s in parsed.slots if s.type == "material"} == {("glass", True), ("wood", False)}
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "value"),
+    [
+        ("trail running shoes in a 10.5 then", "10.5", "size 10.5"),
+        ("chinos, beige, waist 32", "waist 32", "size 32"),
+        ("the same jeans in a 34 waist", "34 waist", "size 34"),
+        ("do these come in a 2T?", "2T", "size 2T"),
+    ],
+)
+def test_a_size_said_without_the_word_size_is_a_size(vocab, query, text, value):
+    assert [(s.text, s.value) for s in parse(query, vocab).slots if s.type == "uom"] == [(text, value)]
+
+
+@pytest.mark.parametrize("query", ["a sofa in 3 colours", "delivered in 2 days", "socks in a 6 pack"])
+def test_a_number_after_in_that_counts_something_is_no_size(vocab, query):
+    assert not [s for s in parse(query, vocab).slots if s.type == "uom" and str(s.value).startswith("size ")]
+
+
 def test_a_size_does_not_take_the_joining_word_after_it(vocab):
     parsed = parse("trainers size 9 and white", vocab)
     assert [s.text for s in parsed.slots if s.type == "uom"] == ["size 9"]
