@@ -684,8 +684,7 @@ def _what_changes(parsed: ParsedQuery, slots: list[Slot]) -> str:
 
 # The start of a sentence part that says why: a subject, or a word of cause ("it makes my feet sweat", "since …").
 REASON_RE = re.compile(
-    r"\s*(?:it|it's|its|they|they're|theyre|i|i'm|im|i've|my|mine|we|we're|our|she|he|this|that|these|those|because|"
-    r"since|cause|as|so)\b",
+    r"\s*(?:it|it's|its|they|they're|theyre|i|i'm|im|i've|my|mine|we|we're|our|she|he|because|since|cause)\b",
     re.I,
 )
 

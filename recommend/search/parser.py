@@ -494,7 +494,8 @@ def parse_rules(
             end = target.end
             head = slot_at(all_tokens[j + 1].start) if j + 1 < len(all_tokens) else None
             if head is not None and head.type == "category" and raw[target.end : head.start].strip(" -") == "":
-                # "not a robot vacuum", "minus the card games": the describing word and its product, one exclusion
+                # "not a robot vacuum", "minus the card games": a word the catalog does not know and the product it
+                # describes, one exclusion (a catalog value before it is excluded alone: "no plastic toys")
                 end = head.end
                 slots.remove(head)
             term = Slot("term", norm_phrase(raw[target.start : end]), raw[target.start : end], target.start, end,
@@ -1212,6 +1213,7 @@ def _cue_before(raw: str, position: int) -> bool:
     return False
 
 
+LONGEST_CUE = max(len(c) for c in NEGATION_CUES)
 # One-word cues long enough to be read through a typo ("wihtout", "anythign but", "excpet", "nothign").
 TYPO_CUES = tuple(c[0] for c in NEGATION_CUES if len(c) == 1 and len(c[0]) >= 6) + ("anything",)
 
@@ -1228,7 +1230,7 @@ def _negation_cue(tokens: list[_Token], k: int) -> int:
     """How many tokens a negation cue starting at ``tokens[k]`` spans (0: none). "non-leather" is one token."""
     if tokens[k].text.lower().startswith("non-"):
         return 1
-    norms = [t.norm for t in tokens[k : k + 4]]
+    norms = [t.norm for t in tokens[k : k + LONGEST_CUE]]
     if norms and (typo := _misspelt_cue(norms[0])) is not None:
         norms[0] = typo
     for cue in NEGATION_CUES:
