@@ -323,8 +323,8 @@ def dialogue_act(
         or prediction.intent in (Intent.OUT_OF_SCOPE, Intent.CHIT_CHAT)
         or (prediction.intent != Intent.PRODUCT_SEARCH and _excludes_values(parsed))
     ):
-        # "frying pan, non-stick but not ceramic", "no more than 60 for a sweater": a product with what it must (not)
-        # be is a search; the head, taught on fewer such sentences, may read it as something else.
+        # "frying pan, non-stick but not ceramic": a product with what it must (not) be, in the catalog's values, is
+        # a search; the head, taught on fewer such sentences, may read it as something else.
         return Intent.PRODUCT_SEARCH, intents.IntentPrediction(
             Intent.PRODUCT_SEARCH.value, "", prediction.confidence, False
         )
