@@ -287,21 +287,15 @@ def dialogue_act(
     if intents.mostly_not_words(text):  # "asdf qwer zxcv": never a change to the search, whatever the tagger reads
         return UNSURE, intents.classify(text)
     parsed = parse(text, get_vocabulary())
+    # "What about suede?" asks for another value of that search; "what about the first one?" asks about a product.
+    asks_another_value = WHAT_ABOUT_RE.match(text) and not _names_shown(text)
     if (
         has_search
-        and not QUESTION_START_RE.match(text)
+        and (not QUESTION_START_RE.match(text) or asks_another_value)
         and not _names_a_kind(parsed)
         and _is_refinement_by_rules(parsed)
     ):
         return REFINE, None  # only constraints ("less than 100", "size 10.5?", "the kids version"): the search changes
-    if (
-        has_search
-        and WHAT_ABOUT_RE.match(text)
-        and not _names_a_kind(parsed)
-        and not _names_shown(text)
-        and _is_refinement_by_rules(parsed)
-    ):
-        return REFINE, None  # "what about the blue one instead?", "how about in wool": that search, another value
     if has_search and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed) and _excludes_values(parsed):
         return REFINE, None  # "no mesh backs, they dig into me": leaving out what the shop sells narrows what is shown
     if has_search and ONES_RE.search(text) and not QUESTION_START_RE.match(text) and not _names_a_kind(parsed):

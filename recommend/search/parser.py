@@ -1101,7 +1101,7 @@ PURPOSE_LEAD = re.compile(r"\b([a-z]+)\s+(?:(?:a|an|the|my|our|his|her|your|thei
 NOUN_PHRASE_ENDS = (PURPOSE_PREPOSITIONS - {"of"}) | RELATIVE_WORDS
 # How many, not what: "a pair of boots", "two sets of sheets", "a pack of socks".
 MEASURE_OF = re.compile(r"(?:pairs?|sets?|packs?|box(?:es)?|bunch|couple|dozens?|lots?|handful)\s+of\b", re.I)
-CLAUSE_BREAK = re.compile(r"[,;:.!?()]|\s-\s|\b(?:and|or|but|plus|also)\b", re.I)
+CLAUSE_BREAK = re.compile(rf"{SENTENCE_BREAK.pattern}|{LIST_JOINERS.pattern}|\bbut\b", re.I)
 # What names the thing wanted without naming a product ("something for the garden", "a gift for …").
 WANTED_THINGS = frozenset("something stuff things gift gifts present presents idea ideas".split())
 WANTED_RE = re.compile(rf"\b(?:{'|'.join(sorted(WANTED_THINGS))})\b", re.I)
